@@ -1,0 +1,385 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "agent.h"
+#include "api_result.h"
+#include "cfg_load.h"
+#include "collector.h"
+#include "log.h"
+#include "mib_agent.h"
+#include "mib_oids.h"
+#include "pmta_http.h"
+#include "pmta_xml.h"
+
+#define APP_NAME "pmta-monitor"
+
+static volatile sig_atomic_t got_term, got_hup;
+static int wake_fd[2] = { -1, -1 };
+
+static struct cfg *cfg;
+static struct collector **collectors;
+static size_t n_collectors;
+static struct mib_state mib;
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char b = 's';
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	/* Wakes select() even if the signal came just before it blocked. */
+	if (write(wake_fd[1], &b, 1) < 0) {
+		/* the pipe is full: select wakes anyway */
+	}
+	errno = saved;
+}
+
+static void
+notify_snapshot(void *arg)
+{
+	char b = 'n';
+
+	(void)arg;
+	if (write(wake_fd[1], &b, 1) < 0) {
+		/* the pipe is full: a wake-up is already pending */
+	}
+}
+
+/* SNMP thread: swap in every snapshot the collectors have published. */
+static void
+take_snapshots(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_collectors; i++) {
+		struct snap_instance *s = collectors[i] ? collector_take(collectors[i]) : NULL;
+
+		if (!s)
+			continue;
+		snapshot_free(mib.inst[i]);
+		mib.inst[i] = s;
+	}
+}
+
+static void
+on_wake(int fd, void *arg)
+{
+	char buf[256];
+
+	(void)arg;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	log_flush();
+	take_snapshots();
+}
+
+static void
+on_tick(unsigned int reg, void *arg)
+{
+	(void)reg;
+	(void)arg;
+	log_flush();
+}
+
+/* The threshold table shows the rules as configured. */
+static int
+thresholds_build(const struct cfg *c, struct snap_table *t)
+{
+	size_t i;
+
+	mib_rows_clear(&t->idx);
+	free(t->row);
+	t->n = 0;
+	t->row = calloc(c->n_th ? c->n_th : 1, sizeof(*t->row));
+	if (!t->row)
+		return -1;
+	for (i = 0; i < c->n_th; i++) {
+		const struct cfg_threshold *th = &c->th[i];
+		struct snap_row *r = &t->row[i];
+
+		r->scope = (uint32_t)(i + 1);
+		r->name = th->rule;
+		r->name2 = cfg_metric_name(th->metric);
+		r->text = th->scope_text;
+		r->col[PMTA_THRESHOLD_WARN] = th->warn;
+		r->col[PMTA_THRESHOLD_CRIT] = th->crit;
+		r->col[PMTA_THRESHOLD_WINDOW] = th->window ? th->window : c->stats_window;
+	}
+	t->n = c->n_th;
+	return mib_table_index_by_number(t);
+}
+
+static void
+workers_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_collectors; i++)
+		collector_free(collectors[i]);
+	free(collectors);
+	collectors = NULL;
+	n_collectors = 0;
+}
+
+static int
+workers_start(const struct cfg *c)
+{
+	sigset_t all, old;
+	size_t i;
+	int rc = 0;
+
+	collectors = calloc(c->n_inst, sizeof(*collectors));
+	if (!collectors)
+		return -1;
+	n_collectors = c->n_inst;
+	/* Workers inherit this mask: signals go to the SNMP thread only. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < c->n_inst && rc == 0; i++) {
+		collectors[i] = collector_new((unsigned)(i + 1), c, &c->inst[i], notify_snapshot, NULL);
+		if (!collectors[i] || collector_start(collectors[i]) < 0)
+			rc = -1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void
+instances_reset(size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < mib.n_inst; i++)
+		snapshot_free(mib.inst[i]);
+	free(mib.inst);
+	mib.inst = calloc(n ? n : 1, sizeof(*mib.inst));
+	mib.n_inst = mib.inst ? n : 0;
+}
+
+static bool
+str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* True when the workers would run the same way under both configurations. */
+static bool
+workers_same(const struct cfg *a, const struct cfg *b)
+{
+	size_t i;
+
+	if (a->n_inst != b->n_inst || a->api_timeout != b->api_timeout ||
+	    a->poll_interval != b->poll_interval || a->stats_window != b->stats_window ||
+	    a->max_rows != b->max_rows || a->api_max_body != b->api_max_body ||
+	    a->n_hard_cats != b->n_hard_cats)
+		return false;
+	for (i = 0; i < a->n_hard_cats; i++)
+		if (strcmp(a->hard_cats[i], b->hard_cats[i]) != 0)
+			return false;
+	for (i = 0; i < a->n_inst; i++) {
+		const struct cfg_instance *x = &a->inst[i], *y = &b->inst[i];
+
+		if (!str_same(x->name, y->name) || !str_same(x->url, y->url) ||
+		    !str_same(x->api_key, y->api_key) || !str_same(x->ca_file, y->ca_file) ||
+		    !str_same(x->acct_glob, y->acct_glob) || x->tls_verify != y->tls_verify)
+			return false;
+	}
+	return true;
+}
+
+static void
+reload(const char *path)
+{
+	struct cfg *c = cfg_load_file(path);
+
+	if (!c) {
+		snmp_log(LOG_ERR, "SIGHUP: %s is invalid; keeping the running configuration\n", path);
+		return;
+	}
+	if (!workers_same(cfg, c)) {
+		/* Instances or collection settings changed: start over with them. */
+		snmp_log(LOG_NOTICE, "SIGHUP: instances or collection settings changed; "
+		    "restarting collection (accounting counters start again)\n");
+		workers_stop();
+		instances_reset(c->n_inst);
+		if (workers_start(c) < 0)
+			snmp_log(LOG_ERR, "SIGHUP: some instances could not start\n");
+	}
+	/* The threshold table points into the config: rebuild it before freeing. */
+	mib.stats_window = c->stats_window;
+	thresholds_build(c, &mib.thresholds);
+	cfg_free(cfg);
+	cfg = c;
+	snmp_log(LOG_INFO, "SIGHUP: configuration reloaded from %s\n", path);
+}
+
+static int
+pidfile_write(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		snmp_log(LOG_ERR, "%s: cannot write pid file: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (getuid() != 0)
+		return 0;
+	if (!user) {
+		snmp_log(LOG_WARNING, "running as root: set pmtaRunAsUser to drop privileges\n");
+		return 0;
+	}
+	pw = getpwnam(user);
+	if (!pw) {
+		snmp_log(LOG_ERR, "pmtaRunAsUser %s: no such user\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		snmp_log(LOG_ERR, "cannot become %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	snmp_log(LOG_INFO, "running as %s\n", user);
+	return 0;
+}
+
+static void
+signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: select() must return so the loop sees the flag. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+agent_run(const struct agent_opts *o)
+{
+	struct stat sb;
+	int rc = 1;
+
+	/* The agent needs no MIB files; without this net-snmp looks for them and complains. */
+	setenv("MIBS", "", 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	/* -c means exactly that file: none of net-snmp's usual search path. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_OPTIONALCONFIG, o->config);
+	if (o->socket)
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, o->socket);
+
+	if (stat(o->config, &sb) < 0) {
+		snmp_log(LOG_ERR, "%s: cannot read the configuration: %s\n", o->config, strerror(errno));
+		return 1;
+	}
+	if (pmta_http_global_init() < 0) {
+		snmp_log(LOG_ERR, "cannot initialise libcurl\n");
+		return 1;
+	}
+	pmta_xml_init();
+	init_agent(APP_NAME);
+	cfg_load_register();
+
+	if (o->check_only) {
+		struct cfg *c = cfg_load_file(o->config);
+
+		if (!c)
+			return 1;
+		printf("%s: configuration OK (%zu instance%s, %zu threshold%s)\n", o->config,
+		    c->n_inst, c->n_inst == 1 ? "" : "s", c->n_th, c->n_th == 1 ? "" : "s");
+		cfg_free(c);
+		return 0;
+	}
+
+	mib.start_mono = mono_now();
+	if (mib_register(&mib) < 0)
+		goto out;
+	cfg_load_begin();
+	init_snmp(APP_NAME);
+	cfg = cfg_load_end(o->config);
+	if (!cfg)
+		goto out;
+	mib.stats_window = cfg->stats_window;
+	if (thresholds_build(cfg, &mib.thresholds) < 0 || mib_table_index_by_number(&mib.alarms) < 0)
+		goto out;
+
+	if (!o->foreground && netsnmp_daemonize(1, snmp_stderrlog_status()) != 0)
+		goto out;
+	if (o->pidfile && pidfile_write(o->pidfile) < 0)
+		goto out;
+	if (drop_privileges(cfg->run_as_user) < 0)
+		goto out;
+
+	if (pipe2(wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
+		snmp_log(LOG_ERR, "pipe: %s\n", strerror(errno));
+		goto out;
+	}
+	register_readfd(wake_fd[0], on_wake, NULL);
+	log_init();
+	log_set_wakeup_fd(wake_fd[1]);
+	signals_install();
+	snmp_alarm_register(1, SA_REPEAT, on_tick, NULL);
+
+	instances_reset(cfg->n_inst);
+	if (workers_start(cfg) < 0)
+		goto out;
+	snmp_log(LOG_INFO, "pmta-monitor-agent %s started: %zu instance%s\n", PACKAGE_VERSION,
+	    cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+
+	while (!got_term) {
+		agent_check_and_process(1);
+		if (got_hup) {
+			got_hup = 0;
+			reload(o->config);
+		}
+	}
+	snmp_log(LOG_INFO, "pmta-monitor-agent stopping\n");
+	rc = 0;
+out:
+	workers_stop();
+	log_flush();
+	instances_reset(0);
+	free(mib.inst);
+	mib_unregister();
+	snmp_shutdown(APP_NAME);
+	cfg_free(cfg);
+	cfg = NULL;
+	if (o->pidfile && rc == 0)
+		unlink(o->pidfile);
+	return rc;
+}

@@ -1,0 +1,77 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "api_result.h"
+
+int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+struct api_list *
+api_list_new(void *items, size_t n)
+{
+	struct api_list *l = malloc(sizeof(*l));
+
+	if (!l) {
+		free(items);
+		return NULL;
+	}
+	l->refs = 1;
+	l->n = n;
+	l->items = items;
+	return l;
+}
+
+struct api_list *
+api_list_ref(struct api_list *l)
+{
+	if (l)
+		__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+	return l;
+}
+
+void
+api_list_unref(struct api_list *l)
+{
+	if (l && __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(l->items);
+		free(l);
+	}
+}
+
+struct api_result *
+api_result_new(void)
+{
+	struct api_result *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->refs = 1;
+	return r;
+}
+
+struct api_result *
+api_result_ref(struct api_result *r)
+{
+	if (r)
+		__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+void
+api_result_unref(struct api_result *r)
+{
+	int i;
+
+	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (i = 0; i < API_NPAGES; i++)
+		api_list_unref(r->list[i]);
+	free(r);
+}

@@ -1,0 +1,51 @@
+/*
+ * What one poll of an instance's HTTP monitor produced: the state of the API
+ * and the last good copy of every page. Immutable once published and
+ * reference-counted, so the poller, the snapshot builder and the SNMP
+ * thread can hold it without copying. Each page's list is itself shared:
+ * a page that fails keeps the previous poll's list.
+ */
+#ifndef PMTA_API_RESULT_H
+#define PMTA_API_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmta_http.h"
+#include "pmta_model.h"
+
+struct api_list {
+	int refs;
+	size_t n;
+	void *items;		/* struct pmta_queue[] or struct pmta_item[] */
+};
+
+enum api_page { API_QUEUES, API_DOMAINS, API_VMTAS, API_JOBS, API_NPAGES };
+
+struct api_result {
+	int refs;
+	enum pmta_api_status status;
+	char last_error[256];
+	int64_t last_success;	/* monotonic seconds of the last good poll, 0 never */
+	int64_t discontinuity;	/* monotonic seconds a counter went backwards, 0 never */
+	uint64_t polls, failures;
+	unsigned failed_in_row;	/* consecutive failed polls */
+	bool have_status;
+	struct pmta_status st;
+	int64_t st_at;		/* monotonic seconds when st was fetched */
+	struct api_list *list[API_NPAGES];	/* never NULL once built by the poller */
+};
+
+struct api_list *api_list_new(void *items, size_t n);	/* takes items */
+struct api_list *api_list_ref(struct api_list *l);
+void api_list_unref(struct api_list *l);
+
+struct api_result *api_result_new(void);
+struct api_result *api_result_ref(struct api_result *r);
+void api_result_unref(struct api_result *r);
+
+/* Monotonic clock in seconds: ages and retry times are measured with it. */
+int64_t mono_now(void);
+
+#endif

@@ -1,0 +1,247 @@
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acct_reader.h"
+#include "acct_stats.h"
+#include "collector.h"
+#include "log.h"
+#include "poller.h"
+#include "snapshot_build.h"
+
+#define COLLECTOR_IDLE_MS 500		/* new accounting lines are seen within this */
+#define COLLECTOR_BUILD_MIN_S 1		/* at most one snapshot a second while busy */
+#define COLLECTOR_REFRESH_S 5		/* rebuild this often so windows slide */
+#define COLLECTOR_READ_BUDGET (8u << 20)	/* bytes read between checks */
+
+struct collector {
+	unsigned index;
+	char *name;
+	char *public_url;
+	struct poller *poller;
+	struct acct_reader *reader;
+	struct acct_stats *stats;
+
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	struct api_result *api_new;	/* from the poller, not yet seen (lock) */
+	struct snap_instance *pending;	/* built, not yet taken (lock) */
+
+	struct api_result *api;		/* the collector thread's current one */
+	void (*notify)(void *);
+	void *notify_arg;
+};
+
+static void
+on_record(void *arg, const struct acct_record *r)
+{
+	acct_stats_add(arg, r);
+}
+
+static void
+on_api_result(void *arg, struct api_result *r)
+{
+	struct collector *col = arg;
+
+	pthread_mutex_lock(&col->lock);
+	api_result_unref(col->api_new);
+	col->api_new = r;
+	pthread_cond_signal(&col->wake);
+	pthread_mutex_unlock(&col->lock);
+}
+
+struct collector *
+collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci,
+	      void (*notify)(void *), void *notify_arg)
+{
+	struct collector *col = calloc(1, sizeof(*col));
+	pthread_condattr_t ca;
+
+	if (!col)
+		return NULL;
+	col->index = index;
+	col->notify = notify;
+	col->notify_arg = notify_arg;
+	pthread_mutex_init(&col->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&col->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	col->name = strdup(ci->name);
+	col->public_url = strdup(ci->public_url);
+	col->poller = poller_new(c, ci, on_api_result, col);
+	if (!col->name || !col->public_url || !col->poller)
+		goto fail;
+	if (ci->acct_glob) {
+		struct acct_stats_config sc = {
+			.hard_categories = (const char *const *)c->hard_cats,
+			.n_hard = c->n_hard_cats,
+			.window = c->stats_window,
+			.max_rows = c->max_rows,
+			.idle_drop = 86400,
+		};
+		struct acct_tail_opts to = {
+			.max_line = 65536,
+			.start_age = 86400,
+		};
+
+		if (c->n_hard_cats == 0)
+			sc.hard_categories = NULL;
+		col->stats = acct_stats_new(&sc);
+		if (!col->stats)
+			goto fail;
+		col->reader = acct_reader_new(ci->name, ci->acct_glob, &to, on_record, col->stats);
+		if (!col->reader)
+			goto fail;
+	}
+	return col;
+fail:
+	log_msg(LOG_ERR, "instance %s: cannot set up its collector", ci->name);
+	collector_free(col);
+	return NULL;
+}
+
+static void
+publish(struct collector *col)
+{
+	struct snap_source src = {
+		.index = col->index,
+		.name = col->name,
+		.public_url = col->public_url,
+		.api = col->api,
+		.acct_configured = col->reader != NULL,
+		.now = (int64_t)time(NULL),
+	};
+	struct snap_instance *s;
+
+	if (col->reader) {
+		src.acct = acct_stats_view(col->stats, src.now);
+		src.acct_records = acct_reader_records(col->reader);
+		src.acct_malformed = acct_reader_malformed(col->reader);
+		src.acct_last_record = acct_reader_last_record_time(col->reader);
+	}
+	s = snapshot_build(&src);
+	if (!s) {
+		log_msg(LOG_ERR, "instance %s: out of memory building its tables", col->name);
+		return;
+	}
+	pthread_mutex_lock(&col->lock);
+	snapshot_free(col->pending);	/* never taken: a newer one replaces it */
+	col->pending = s;
+	pthread_mutex_unlock(&col->lock);
+	col->notify(col->notify_arg);
+}
+
+static void *
+collector_run(void *arg)
+{
+	struct collector *col = arg;
+	struct timespec last_build = { 0 };
+	bool dirty = true;
+
+	for (;;) {
+		struct timespec now, until;
+		long read = 0;
+		bool stop;
+
+		if (col->reader) {
+			read = acct_reader_poll(col->reader, COLLECTOR_READ_BUDGET);
+			if (read > 0)
+				dirty = true;
+		}
+		pthread_mutex_lock(&col->lock);
+		if (col->api_new) {
+			api_result_unref(col->api);
+			col->api = col->api_new;
+			col->api_new = NULL;
+			dirty = true;
+		}
+		stop = col->stop;
+		pthread_mutex_unlock(&col->lock);
+		if (stop)
+			break;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (col->api && ((dirty && now.tv_sec - last_build.tv_sec >= COLLECTOR_BUILD_MIN_S) ||
+		    now.tv_sec - last_build.tv_sec >= COLLECTOR_REFRESH_S ||
+		    (dirty && read <= 0))) {
+			publish(col);
+			last_build = now;
+			dirty = false;
+		}
+		if (read > 0)
+			continue;	/* a backlog: keep reading */
+
+		until = now;
+		until.tv_nsec += COLLECTOR_IDLE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&col->lock);
+		while (!col->stop && !col->api_new &&
+		    pthread_cond_timedwait(&col->wake, &col->lock, &until) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&col->lock);
+	}
+	return NULL;
+}
+
+int
+collector_start(struct collector *col)
+{
+	int rc = pthread_create(&col->thread, NULL, collector_run, col);
+
+	if (rc != 0) {
+		log_msg(LOG_ERR, "instance %s: cannot start collector: %s", col->name, strerror(rc));
+		return -1;
+	}
+	col->started = true;
+	return poller_start(col->poller);
+}
+
+void
+collector_free(struct collector *col)
+{
+	if (!col)
+		return;
+	/* The poller first: it publishes into this collector. */
+	poller_free(col->poller);
+	if (col->started) {
+		pthread_mutex_lock(&col->lock);
+		col->stop = true;
+		pthread_cond_signal(&col->wake);
+		pthread_mutex_unlock(&col->lock);
+		pthread_join(col->thread, NULL);
+	}
+	acct_reader_free(col->reader);
+	acct_stats_free(col->stats);
+	api_result_unref(col->api);
+	api_result_unref(col->api_new);
+	snapshot_free(col->pending);
+	pthread_mutex_destroy(&col->lock);
+	pthread_cond_destroy(&col->wake);
+	free(col->name);
+	free(col->public_url);
+	free(col);
+}
+
+struct snap_instance *
+collector_take(struct collector *col)
+{
+	struct snap_instance *s;
+
+	pthread_mutex_lock(&col->lock);
+	s = col->pending;
+	col->pending = NULL;
+	pthread_mutex_unlock(&col->lock);
+	return s;
+}

@@ -1,0 +1,620 @@
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "mib_agent.h"
+#include "mib_oids.h"
+
+/* One value, whatever its SNMP type. */
+struct mib_val {
+	u_char type;
+	uint64_t u;
+	int64_t i;
+	const char *s;
+};
+
+struct mib_table;
+typedef void (*mib_value_fn)(const struct mib_state *st, const struct snap_instance *si,
+			     const struct mib_row *row, unsigned col, struct mib_val *v);
+
+struct mib_table {
+	const char *name;
+	oid oid[MAX_OID_LEN];
+	size_t oid_len;
+	unsigned col_first, col_last;
+	bool per_instance;	/* the first index is pmtaInstanceIndex */
+	/* rows of one instance, or of the agent for global tables (si == NULL) */
+	const struct mib_rows *(*rows)(const struct mib_state *st, const struct snap_instance *si);
+	mib_value_fn value;
+	u_char index_types[4];
+	netsnmp_handler_registration *reg;
+};
+
+static struct mib_state *state;
+
+static uint32_t
+gauge(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void
+set_u(struct mib_val *v, u_char type, uint64_t u)
+{
+	v->type = type;
+	v->u = type == ASN_COUNTER64 ? u : gauge(u);
+}
+
+static void
+set_s(struct mib_val *v, const char *s)
+{
+	v->type = ASN_OCTET_STR;
+	v->s = s ? s : "";
+}
+
+/* --- rows of each table ------------------------------------------------ */
+
+static const struct mib_rows *
+rows_instance(const struct mib_state *st, const struct snap_instance *si)
+{
+	/* One row per instance, with no index after pmtaInstanceIndex. */
+	static const struct mib_row row = { .idx = NULL, .idx_len = 0, .data = NULL };
+	static const struct mib_rows one = { .n = 1, .row = (struct mib_row *)&row };
+
+	(void)st;
+	(void)si;
+	return &one;
+}
+
+static const struct mib_rows *
+rows_queue(const struct mib_state *st, const struct snap_instance *si)
+{
+	(void)st;
+	return &si->queue_idx;
+}
+
+#define ROWS_FN(fn, tab) \
+	static const struct mib_rows *fn(const struct mib_state *st, \
+					 const struct snap_instance *si) \
+	{ (void)st; return &si->tab[tab].idx; }
+
+ROWS_FN(rows_conn, SNAP_CONN)
+ROWS_FN(rows_domain, SNAP_DOMAIN)
+ROWS_FN(rows_vmta, SNAP_VMTA)
+ROWS_FN(rows_job, SNAP_JOB)
+ROWS_FN(rows_bounce, SNAP_BOUNCE)
+ROWS_FN(rows_deferral, SNAP_DEFERRAL)
+ROWS_FN(rows_latency, SNAP_LATENCY)
+
+static const struct mib_rows *
+rows_threshold(const struct mib_state *st, const struct snap_instance *si)
+{
+	(void)si;
+	return &st->thresholds.idx;
+}
+
+static const struct mib_rows *
+rows_alarm(const struct mib_state *st, const struct snap_instance *si)
+{
+	(void)si;
+	return &st->alarms.idx;
+}
+
+/* --- values ------------------------------------------------------------ */
+
+static uint64_t
+age_since_mono(int64_t then)
+{
+	int64_t now = mono_now();
+
+	return then && now > then ? (uint64_t)(now - then) : 0;
+}
+
+static void
+value_instance(const struct mib_state *st, const struct snap_instance *si,
+	       const struct mib_row *row, unsigned col, struct mib_val *v)
+{
+	const struct api_result *a = si->api;
+	const struct pmta_status *s = &a->st;
+
+	(void)row;
+	switch (col) {
+	case PMTA_INSTANCE_NAME: set_s(v, si->name); return;
+	case PMTA_INSTANCE_API_URL: set_s(v, si->public_url); return;
+	case PMTA_INSTANCE_API_STATUS: v->type = ASN_INTEGER; v->i = a->status; return;
+	case PMTA_INSTANCE_API_LAST_ERROR: set_s(v, a->last_error); return;
+	case PMTA_INSTANCE_API_LAST_SUCCESS_AGE:
+		v->type = ASN_INTEGER;
+		v->i = a->last_success ? (int64_t)age_since_mono(a->last_success) : -1;
+		return;
+	case PMTA_INSTANCE_API_POLLS: set_u(v, ASN_COUNTER64, a->polls); return;
+	case PMTA_INSTANCE_API_FAILURES: set_u(v, ASN_COUNTER64, a->failures); return;
+	case PMTA_INSTANCE_VERSION: set_s(v, s->version); return;
+	case PMTA_INSTANCE_HOST_NAME: set_s(v, s->host_name); return;
+	case PMTA_INSTANCE_STATE: set_s(v, s->state); return;
+	case PMTA_INSTANCE_UPTIME:
+		/* PowerMTA's own clock at the poll, plus the time since the poll. */
+		set_u(v, ASN_UNSIGNED, (s->have & PMTA_HAVE_TIMES) && s->time_now > s->startup_time ?
+		    (uint64_t)(s->time_now - s->startup_time) + age_since_mono(a->st_at) : 0);
+		return;
+	case PMTA_INSTANCE_DISCONTINUITY_TIME:
+		v->type = ASN_TIMETICKS;
+		v->u = a->discontinuity && a->discontinuity > st->start_mono ?
+		    (uint64_t)(a->discontinuity - st->start_mono) * 100 : 0;
+		return;
+	case PMTA_INSTANCE_IN_RCPT: set_u(v, ASN_COUNTER64, s->in_rcpt); return;
+	case PMTA_INSTANCE_IN_MSG: set_u(v, ASN_COUNTER64, s->in_msg); return;
+	case PMTA_INSTANCE_IN_KBYTES: set_u(v, ASN_COUNTER64, s->in_kb); return;
+	case PMTA_INSTANCE_OUT_RCPT: set_u(v, ASN_COUNTER64, s->out_rcpt); return;
+	case PMTA_INSTANCE_OUT_MSG: set_u(v, ASN_COUNTER64, s->out_msg); return;
+	case PMTA_INSTANCE_OUT_KBYTES: set_u(v, ASN_COUNTER64, s->out_kb); return;
+	case PMTA_INSTANCE_LAST_HOUR_IN_RCPT: set_u(v, ASN_GAUGE, s->last_hr_in_rcpt); return;
+	case PMTA_INSTANCE_LAST_HOUR_OUT_RCPT: set_u(v, ASN_GAUGE, s->last_hr_out_rcpt); return;
+	case PMTA_INSTANCE_LAST_MIN_IN_RCPT: set_u(v, ASN_GAUGE, s->last_min_in_rcpt); return;
+	case PMTA_INSTANCE_LAST_MIN_OUT_RCPT: set_u(v, ASN_GAUGE, s->last_min_out_rcpt); return;
+	case PMTA_INSTANCE_QUEUED_RCPT: set_u(v, ASN_GAUGE, s->queued_rcpt); return;
+	case PMTA_INSTANCE_QUEUED_DOMAINS: set_u(v, ASN_GAUGE, s->queued_domains); return;
+	case PMTA_INSTANCE_QUEUED_KBYTES: set_u(v, ASN_GAUGE, s->queued_kb); return;
+	case PMTA_INSTANCE_SPOOL_FILES_IN_USE: set_u(v, ASN_GAUGE, s->spool_files_in_use); return;
+	case PMTA_INSTANCE_SPOOL_FILES_TOTAL: set_u(v, ASN_GAUGE, s->spool_files_total); return;
+	case PMTA_INSTANCE_SPOOL_RCPT: set_u(v, ASN_GAUGE, s->spool_rcpt); return;
+	case PMTA_INSTANCE_SPOOL_MAX_RCPT: set_u(v, ASN_GAUGE, s->spool_max_rcpt); return;
+	case PMTA_INSTANCE_RESOLVER_PENDING: set_u(v, ASN_GAUGE, s->resolver_pending); return;
+	}
+}
+
+static void
+value_queue(const struct mib_state *st, const struct snap_instance *si,
+	    const struct mib_row *row, unsigned col, struct mib_val *v)
+{
+	const struct pmta_queue *q = row->data;
+	const struct api_result *a = si->api;
+
+	(void)st;
+	switch (col) {
+	case PMTA_QUEUE_DOMAIN: set_s(v, q->domain); return;
+	case PMTA_QUEUE_VMTA: set_s(v, q->vmta); return;
+	case PMTA_QUEUE_RCPT: set_u(v, ASN_GAUGE, q->rcpt); return;
+	case PMTA_QUEUE_KBYTES: set_u(v, ASN_GAUGE, q->kb); return;
+	case PMTA_QUEUE_CONNECTIONS: set_u(v, ASN_GAUGE, q->conn); return;
+	case PMTA_QUEUE_PAUSED: v->type = ASN_INTEGER; v->i = q->paused ? 1 : 2; return;
+	case PMTA_QUEUE_MODE: v->type = ASN_INTEGER; v->i = q->mode; return;
+	case PMTA_QUEUE_NEXT_RETRY: {
+		/* retryTime and timeNow are both PowerMTA's local clock. */
+		int64_t pmta_now = a->st.time_now + (int64_t)age_since_mono(a->st_at);
+
+		set_u(v, ASN_UNSIGNED, q->retry_time && (a->st.have & PMTA_HAVE_TIMES) &&
+		    q->retry_time > pmta_now ? (uint64_t)(q->retry_time - pmta_now) : 0);
+		return;
+	}
+	case PMTA_QUEUE_LAST_ERROR: set_s(v, q->last_error); return;
+	}
+}
+
+/* Column types of the tables whose rows are struct snap_row. */
+static u_char
+numeric_type(unsigned tab, unsigned col)
+{
+	switch (tab) {
+	case SNAP_CONN:
+		return ASN_GAUGE;
+	case SNAP_DOMAIN:
+	case SNAP_VMTA:
+		if (col >= PMTA_ENTITY_DELIVERED && col <= PMTA_ENTITY_REMOTE_BOUNCED)
+			return ASN_COUNTER64;
+		if (col >= PMTA_ENTITY_LATENCY_P50)
+			return ASN_UNSIGNED;
+		return ASN_GAUGE;
+	case SNAP_JOB:
+		return col == PMTA_JOB_QUEUED_RCPT ? ASN_GAUGE : ASN_COUNTER64;
+	case SNAP_BOUNCE:
+		if (col == PMTA_BOUNCE_CLASS)
+			return ASN_INTEGER;
+		return col == PMTA_BOUNCE_COUNT ? ASN_COUNTER64 : ASN_GAUGE;
+	case SNAP_DEFERRAL:
+		if (col == PMTA_DEFERRAL_COUNT)
+			return ASN_COUNTER64;
+		return col == PMTA_DEFERRAL_WIN_COUNT ? ASN_GAUGE : ASN_UNSIGNED;
+	case SNAP_LATENCY:
+		if (col == PMTA_LATENCY_COUNT)
+			return ASN_COUNTER64;
+		return col == PMTA_LATENCY_WIN_COUNT ? ASN_GAUGE : ASN_UNSIGNED;
+	}
+	return ASN_GAUGE;
+}
+
+static void
+value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_val *v)
+{
+	u_char t = numeric_type(tab, col);
+
+	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_DIAG) {
+		set_s(v, r->text);
+		return;
+	}
+	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) {
+		/* Kept as a wall-clock time: the age grows between snapshots. */
+		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[col];
+
+		set_u(v, ASN_UNSIGNED, seen && now > seen ? (uint64_t)(now - seen) : 0);
+		return;
+	}
+	if (t == ASN_INTEGER) {
+		v->type = t;
+		v->i = (int64_t)r->col[col];
+		return;
+	}
+	set_u(v, t, r->col[col]);
+}
+
+#define VALUE_FN(fn, tab) \
+	static void fn(const struct mib_state *st, const struct snap_instance *si, \
+		       const struct mib_row *row, unsigned col, struct mib_val *v) \
+	{ (void)st; (void)si; value_snap_row(tab, row->data, col, v); }
+
+VALUE_FN(value_conn, SNAP_CONN)
+VALUE_FN(value_domain, SNAP_DOMAIN)
+VALUE_FN(value_vmta, SNAP_VMTA)
+VALUE_FN(value_job, SNAP_JOB)
+VALUE_FN(value_bounce, SNAP_BOUNCE)
+VALUE_FN(value_deferral, SNAP_DEFERRAL)
+VALUE_FN(value_latency, SNAP_LATENCY)
+
+static void
+value_threshold(const struct mib_state *st, const struct snap_instance *si,
+		const struct mib_row *row, unsigned col, struct mib_val *v)
+{
+	const struct snap_row *r = row->data;
+
+	(void)st;
+	(void)si;
+	switch (col) {
+	case PMTA_THRESHOLD_RULE: set_s(v, r->name); return;
+	case PMTA_THRESHOLD_METRIC: set_s(v, r->name2); return;
+	case PMTA_THRESHOLD_SCOPE: set_s(v, r->text); return;
+	default: set_u(v, ASN_UNSIGNED, r->col[col]); return;
+	}
+}
+
+static void
+value_alarm(const struct mib_state *st, const struct snap_instance *si,
+	    const struct mib_row *row, unsigned col, struct mib_val *v)
+{
+	const struct snap_row *r = row->data;
+
+	(void)st;
+	(void)si;
+	switch (col) {
+	case PMTA_ALARM_RULE: set_s(v, r->name); return;
+	case PMTA_ALARM_INSTANCE_NAME: set_s(v, r->name2); return;
+	case PMTA_ALARM_SUBJECT: set_s(v, r->text); return;
+	case PMTA_ALARM_SEVERITY: v->type = ASN_INTEGER; v->i = (int64_t)r->col[col]; return;
+	case PMTA_ALARM_RAISED_AGE:
+		/* Kept as the monotonic time of the raise. */
+		set_u(v, ASN_UNSIGNED, age_since_mono((int64_t)r->col[col]));
+		return;
+	default: set_u(v, ASN_UNSIGNED, r->col[col]); return;
+	}
+}
+
+/* --- the tables -------------------------------------------------------- */
+
+#define T(nm, oidlist, first, last, inst, rowsfn, valfn, ...) \
+	{ .name = nm, .oid = { oidlist }, \
+	  .oid_len = sizeof((oid[]){ oidlist }) / sizeof(oid), \
+	  .col_first = first, .col_last = last, .per_instance = inst, \
+	  .rows = rowsfn, .value = valfn, .index_types = { __VA_ARGS__ } }
+
+static struct mib_table tables[] = {
+	T("pmtaInstanceTable", PMTA_OID_INSTANCE_TABLE, PMTA_INSTANCE_COL_FIRST,
+	  PMTA_INSTANCE_COL_LAST, true, rows_instance, value_instance, ASN_UNSIGNED),
+	T("pmtaConnectionTable", PMTA_OID_CONNECTION_TABLE, PMTA_CONN_COL_FIRST,
+	  PMTA_CONN_COL_LAST, true, rows_conn, value_conn, ASN_UNSIGNED, ASN_INTEGER),
+	T("pmtaQueueTable", PMTA_OID_QUEUE_TABLE, PMTA_QUEUE_COL_FIRST, PMTA_QUEUE_COL_LAST,
+	  true, rows_queue, value_queue, ASN_UNSIGNED, ASN_OCTET_STR),
+	T("pmtaVmtaTable", PMTA_OID_VMTA_TABLE, PMTA_VMTA_COL_FIRST, PMTA_VMTA_COL_LAST,
+	  true, rows_vmta, value_vmta, ASN_UNSIGNED, ASN_OCTET_STR),
+	T("pmtaDomainTable", PMTA_OID_DOMAIN_TABLE, PMTA_DOMAIN_COL_FIRST, PMTA_DOMAIN_COL_LAST,
+	  true, rows_domain, value_domain, ASN_UNSIGNED, ASN_OCTET_STR),
+	T("pmtaJobTable", PMTA_OID_JOB_TABLE, PMTA_JOB_COL_FIRST, PMTA_JOB_COL_LAST,
+	  true, rows_job, value_job, ASN_UNSIGNED, ASN_OCTET_STR),
+	T("pmtaBounceTable", PMTA_OID_BOUNCE_TABLE, PMTA_BOUNCE_COL_FIRST, PMTA_BOUNCE_COL_LAST,
+	  true, rows_bounce, value_bounce, ASN_UNSIGNED, ASN_OCTET_STR),
+	T("pmtaDeferralTable", PMTA_OID_DEFERRAL_TABLE, PMTA_DEFERRAL_COL_FIRST,
+	  PMTA_DEFERRAL_COL_LAST, true, rows_deferral, value_deferral,
+	  ASN_UNSIGNED, ASN_OCTET_STR, ASN_OCTET_STR),
+	T("pmtaLatencyTable", PMTA_OID_LATENCY_TABLE, PMTA_LATENCY_COL_FIRST,
+	  PMTA_LATENCY_COL_LAST, true, rows_latency, value_latency,
+	  ASN_UNSIGNED, ASN_INTEGER, ASN_OCTET_STR),
+	T("pmtaAlarmTable", PMTA_OID_ALARM_TABLE, PMTA_ALARM_COL_FIRST, PMTA_ALARM_COL_LAST,
+	  false, rows_alarm, value_alarm, ASN_UNSIGNED),
+	T("pmtaThresholdTable", PMTA_OID_THRESHOLD_TABLE, PMTA_THRESHOLD_COL_FIRST,
+	  PMTA_THRESHOLD_COL_LAST, false, rows_threshold, value_threshold, ASN_UNSIGNED),
+};
+
+#define N_TABLES (sizeof(tables) / sizeof(tables[0]))
+
+/* --- lookups ----------------------------------------------------------- */
+
+/*
+ * Finds the row a request is about: with next == false the row whose full
+ * index (instance first, for per-instance tables) equals idx; with next ==
+ * true the first row after it. On success *si_out/*row_out are set.
+ */
+static bool
+table_find(const struct mib_table *t, const oid *idx, size_t len, bool next,
+	   const struct snap_instance **si_out, const struct mib_row **row_out)
+{
+	size_t i;
+
+	if (!t->per_instance) {
+		const struct mib_rows *rows = t->rows(state, NULL);
+		size_t k = mib_rows_seek(rows, idx, len, next);
+
+		if (k == rows->n || (!next && mib_oid_cmp(rows->row[k].idx, rows->row[k].idx_len,
+		    idx, len) != 0))
+			return false;
+		*si_out = NULL;
+		*row_out = &rows->row[k];
+		return true;
+	}
+	if (!next) {
+		const struct snap_instance *si;
+		const struct mib_rows *rows;
+		size_t k;
+
+		if (len < 1 || idx[0] < 1 || idx[0] > state->n_inst || !state->inst[idx[0] - 1])
+			return false;
+		si = state->inst[idx[0] - 1];
+		rows = t->rows(state, si);
+		k = mib_rows_seek(rows, idx + 1, len - 1, false);
+		if (k == rows->n || mib_oid_cmp(rows->row[k].idx, rows->row[k].idx_len,
+		    idx + 1, len - 1) != 0)
+			return false;
+		*si_out = si;
+		*row_out = &rows->row[k];
+		return true;
+	}
+	/* GETNEXT: rest of the named instance, then the following instances. */
+	for (i = len ? (idx[0] ? idx[0] - 1 : 0) : 0; i < state->n_inst; i++) {
+		const struct snap_instance *si = state->inst[i];
+		const struct mib_rows *rows;
+		size_t k;
+
+		if (!si)
+			continue;
+		rows = t->rows(state, si);
+		/* Within the named instance, rows strictly after the rest of the index
+		 * (a row with an empty index, as in pmtaInstanceTable, equals it). */
+		k = len && idx[0] == i + 1 ? mib_rows_seek(rows, idx + 1, len - 1, true) : 0;
+		if (k < rows->n) {
+			*si_out = si;
+			*row_out = &rows->row[k];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+answer(netsnmp_request_info *req, const struct mib_val *v)
+{
+	switch (v->type) {
+	case ASN_COUNTER64: {
+		struct counter64 c = { .high = v->u >> 32, .low = v->u & 0xffffffffu };
+
+		snmp_set_var_typed_value(req->requestvb, ASN_COUNTER64, &c, sizeof(c));
+		break;
+	}
+	case ASN_INTEGER: {
+		long l = (long)v->i;
+
+		snmp_set_var_typed_value(req->requestvb, ASN_INTEGER, &l, sizeof(l));
+		break;
+	}
+	case ASN_OCTET_STR: {
+		/* DisplayString is at most 255 bytes. */
+		size_t n = strlen(v->s);
+
+		snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->s, n > 255 ? 255 : n);
+		break;
+	}
+	default: {
+		u_long u = (u_long)v->u;
+
+		snmp_set_var_typed_value(req->requestvb, v->type, &u, sizeof(u));
+		break;
+	}
+	}
+}
+
+static void
+set_result_oid(const struct mib_table *t, netsnmp_request_info *req, unsigned col,
+	       const struct snap_instance *si, const struct mib_row *row)
+{
+	oid o[MAX_OID_LEN];
+	size_t n = t->oid_len;
+
+	memcpy(o, t->oid, n * sizeof(oid));
+	o[n++] = 1;
+	o[n++] = col;
+	if (si)
+		o[n++] = si->index;
+	memcpy(o + n, row->idx, row->idx_len * sizeof(oid));
+	n += row->idx_len;
+	snmp_set_var_objid(req->requestvb, o, n);
+}
+
+static int
+table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+	      netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	const struct mib_table *t = handler->myvoid;
+	netsnmp_request_info *req;
+
+	(void)reginfo;
+	for (req = requests; req; req = req->next) {
+		netsnmp_table_request_info *ti = netsnmp_extract_table_info(req);
+		const struct snap_instance *si;
+		const struct mib_row *row;
+		struct mib_val v = { 0 };
+		unsigned col;
+
+		if (req->processed || !ti)
+			continue;
+		col = ti->colnum;
+		switch (reqinfo->mode) {
+		case MODE_GET:
+			if (col < t->col_first || col > t->col_last ||
+			    !table_find(t, ti->index_oid, ti->index_oid_len, false, &si, &row)) {
+				netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+				continue;
+			}
+			t->value(state, si, row, col, &v);
+			answer(req, &v);
+			break;
+		case MODE_GETNEXT: {
+			const oid *idx = ti->index_oid;
+			size_t len = ti->index_oid_len;
+
+			if (col < t->col_first) {
+				col = t->col_first;
+				len = 0;
+			}
+			/* Down the column, then on to the top of the next one. */
+			for (; col <= t->col_last; col++, len = 0) {
+				if (table_find(t, idx, len, true, &si, &row))
+					break;
+			}
+			if (col > t->col_last)
+				continue;	/* past the table: the agent tries the next subtree */
+			t->value(state, si, row, col, &v);
+			set_result_oid(t, req, col, si, row);
+			answer(req, &v);
+			break;
+		}
+		default:
+			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
+			break;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+/* --- scalars ----------------------------------------------------------- */
+
+static int
+scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+	       netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	netsnmp_request_info *req;
+
+	(void)handler;
+	(void)reginfo;
+	for (req = requests; req; req = req->next) {
+		struct mib_val v = { 0 };
+		oid sub = req->requestvb->name[req->requestvb->name_length - 2];
+		uint64_t recs = 0, bad = 0;
+		size_t i;
+
+		if (reqinfo->mode != MODE_GET) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
+			continue;
+		}
+		for (i = 0; i < state->n_inst; i++) {
+			if (state->inst[i]) {
+				recs += state->inst[i]->acct_records;
+				bad += state->inst[i]->acct_malformed;
+			}
+		}
+		switch (sub) {
+		case PMTA_AGENT_VERSION: set_s(&v, PACKAGE_VERSION); break;
+		case PMTA_AGENT_INSTANCE_COUNT: set_u(&v, ASN_GAUGE, state->n_inst); break;
+		case PMTA_AGENT_ACCT_RECORDS: set_u(&v, ASN_COUNTER64, recs); break;
+		case PMTA_AGENT_ACCT_MALFORMED: set_u(&v, ASN_COUNTER64, bad); break;
+		case PMTA_AGENT_STATS_WINDOW: set_u(&v, ASN_UNSIGNED, state->stats_window); break;
+		case PMTA_AGENT_ACTIVE_ALARMS: set_u(&v, ASN_GAUGE, state->active_alarms); break;
+		default:
+			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+			continue;
+		}
+		answer(req, &v);
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+static netsnmp_handler_registration *scalar_reg;
+
+int
+mib_register(struct mib_state *st)
+{
+	static const oid agent_oid[] = { PMTA_OID_AGENT };
+	size_t i, k;
+
+	state = st;
+	scalar_reg = netsnmp_create_handler_registration("pmtaAgent", scalar_handler, agent_oid,
+	    OID_LENGTH(agent_oid), HANDLER_CAN_RONLY);
+	if (!scalar_reg || netsnmp_register_scalar_group(scalar_reg, PMTA_AGENT_VERSION,
+	    PMTA_AGENT_ACTIVE_ALARMS) != MIB_REGISTERED_OK) {
+		snmp_log(LOG_ERR, "cannot register pmtaAgent scalars: is another copy running?\n");
+		scalar_reg = NULL;
+		return -1;
+	}
+	for (i = 0; i < N_TABLES; i++) {
+		struct mib_table *t = &tables[i];
+		netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+		netsnmp_mib_handler *h = netsnmp_create_handler(t->name, table_handler);
+
+		if (!ti || !h)
+			return -1;
+		h->myvoid = t;
+		t->reg = netsnmp_handler_registration_create(t->name, h, t->oid, t->oid_len,
+		    HANDLER_CAN_RONLY);
+		for (k = 0; k < sizeof(t->index_types) && t->index_types[k]; k++)
+			netsnmp_table_helper_add_index(ti, t->index_types[k]);
+		ti->min_column = t->col_first;
+		ti->max_column = t->col_last;
+		if (!t->reg || netsnmp_register_table(t->reg, ti) != MIB_REGISTERED_OK) {
+			snmp_log(LOG_ERR, "cannot register %s: is another copy running?\n", t->name);
+			t->reg = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+mib_unregister(void)
+{
+	size_t i;
+
+	for (i = 0; i < N_TABLES; i++) {
+		if (tables[i].reg)
+			netsnmp_unregister_handler(tables[i].reg);
+		tables[i].reg = NULL;
+	}
+	if (scalar_reg)
+		netsnmp_unregister_handler(scalar_reg);
+	scalar_reg = NULL;
+}
+
+static size_t
+key_by_number(const void *e, oid *out)
+{
+	const struct snap_row *r = e;
+
+	out[0] = r->scope;
+	return 1;
+}
+
+int
+mib_table_index_by_number(struct snap_table *t)
+{
+	mib_rows_clear(&t->idx);
+	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key_by_number);
+}

@@ -1,0 +1,31 @@
+/*
+ * The PMTA-MONITOR-MIB objects: registration with the agent and the
+ * handlers that answer from the published snapshots. SNMP thread only.
+ */
+#ifndef PMTA_MIB_AGENT_H
+#define PMTA_MIB_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+struct mib_state {
+	struct snap_instance **inst;	/* by pmtaInstanceIndex - 1; an entry may be NULL */
+	size_t n_inst;
+	uint32_t stats_window;
+	struct snap_table thresholds;	/* global tables: index in snap_row.scope */
+	struct snap_table alarms;
+	uint32_t active_alarms;
+	int64_t start_mono;		/* when the agent started, for TimeStamp values */
+};
+
+/* Registers every scalar and table; -1 (logged) if any registration fails,
+ * which happens when another copy already serves the subtree. */
+int mib_register(struct mib_state *st);
+void mib_unregister(void);
+
+/* Builds the index of a global table whose rows carry their index in scope. */
+int mib_table_index_by_number(struct snap_table *t);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * Table rows ordered the way SNMP walks them, and the lookups GET and
+ * GETNEXT need. Pure functions over plain arrays: built on a worker thread,
+ * searched by bisection on the SNMP thread, tested without an agent.
+ */
+#ifndef PMTA_MIB_INDEX_H
+#define PMTA_MIB_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/types.h>
+
+#define MIB_NAME_MAX 64		/* PmtaName: OCTET STRING (SIZE(1..64)) */
+#define MIB_INDEX_MAX 80	/* sub-identifiers of one row index, after the instance */
+
+/*
+ * The index form of a name: the name itself when it fits in 64 bytes,
+ * otherwise its first 55 bytes, '~' and 8 hex digits of the FNV-1a hash of
+ * the whole name, so long names stay distinct and stable. Returns the length
+ * written to out (0 for an empty name, which has no index form).
+ */
+size_t mib_name_index(const char *name, size_t len, char out[MIB_NAME_MAX]);
+
+/* Appends a length-prefixed string index to o; returns sub-ids written. */
+size_t mib_index_put_string(oid *o, size_t room, const char *s, size_t len);
+
+struct mib_row {
+	const oid *idx;		/* the row index, without the instance index */
+	uint32_t idx_len;
+	const void *data;
+};
+
+struct mib_rows {
+	size_t n;
+	struct mib_row *row;	/* ascending by idx, no duplicates */
+	oid *arena;
+};
+
+/*
+ * key() writes the index of one element (at most MIB_INDEX_MAX sub-ids) and
+ * returns how many; 0 leaves the element out. Sorts, drops duplicate keys
+ * (the first element wins). Returns 0, or -1 on allocation failure with r
+ * left empty.
+ */
+int mib_rows_build(struct mib_rows *r, const void *base, size_t n, size_t esz,
+		   size_t (*key)(const void *elem, oid *out));
+void mib_rows_clear(struct mib_rows *r);
+
+/* First row whose index is >= key (or > key when strict); r->n if none. */
+size_t mib_rows_seek(const struct mib_rows *r, const oid *key, size_t key_len, bool strict);
+
+/* -1, 0, 1 as a is before, equal to, after b in OID order. */
+int mib_oid_cmp(const oid *a, size_t alen, const oid *b, size_t blen);
+
+#endif

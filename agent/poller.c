@@ -1,0 +1,292 @@
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "poller.h"
+#include "pmta_http.h"
+#include "pmta_xml.h"
+
+struct poller {
+	char name[64];
+	struct pmta_http *http;		/* NULL: no API configured */
+	unsigned interval;
+	size_t max_items;
+	poller_publish_fn publish;
+	void *arg;
+	struct api_result *cur;		/* the last result, the poller's own reference */
+
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	int abort_http;		/* read by curl's progress callback */
+};
+
+static const struct {
+	const char *path;
+	const char *element;	/* NULL: the queue page */
+} pages[API_NPAGES] = {
+	[API_QUEUES] = { "/queues?format=xml", NULL },
+	[API_DOMAINS] = { "/domains?format=xml", "domain" },
+	[API_VMTAS] = { "/vmtas?format=xml", "vmta" },
+	[API_JOBS] = { "/jobs?format=xml", "job" },
+};
+
+bool
+poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur)
+{
+	if (!(prev->have & PMTA_HAVE_TRAFFIC) || !(cur->have & PMTA_HAVE_TRAFFIC))
+		return false;
+	if ((prev->have & PMTA_HAVE_TIMES) && (cur->have & PMTA_HAVE_TIMES) &&
+	    prev->startup_time != cur->startup_time)
+		return true;
+	return cur->in_rcpt < prev->in_rcpt || cur->in_msg < prev->in_msg ||
+	    cur->in_kb < prev->in_kb || cur->out_rcpt < prev->out_rcpt ||
+	    cur->out_msg < prev->out_msg || cur->out_kb < prev->out_kb;
+}
+
+struct poller *
+poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn publish,
+	   void *arg)
+{
+	struct poller *p = calloc(1, sizeof(*p));
+	int i;
+
+	if (!p)
+		return NULL;
+	snprintf(p->name, sizeof(p->name), "%s", ci->name);
+	p->interval = c->poll_interval;
+	p->max_items = c->max_rows;
+	p->publish = publish;
+	p->arg = arg;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	p->cur = api_result_new();
+	if (!p->cur)
+		goto fail;
+	for (i = 0; i < API_NPAGES; i++)
+		if (!(p->cur->list[i] = api_list_new(NULL, 0)))
+			goto fail;
+	if (ci->url[0]) {
+		struct pmta_http_opts o = {
+			.base_url = ci->url,
+			.api_key = ci->api_key,
+			.ca_file = ci->ca_file,
+			.tls_verify = ci->tls_verify,
+			.timeout = c->api_timeout,
+			.max_body = c->api_max_body,
+			.abort_flag = &p->abort_http,
+		};
+
+		p->http = pmta_http_new(&o);
+		if (!p->http)
+			goto fail;
+		p->cur->status = PMTA_API_UNREACHABLE;
+		snprintf(p->cur->last_error, sizeof(p->cur->last_error), "not polled yet");
+	} else {
+		p->cur->status = PMTA_API_NOT_CONFIGURED;
+	}
+	return p;
+fail:
+	poller_free(p);
+	return NULL;
+}
+
+/* Fetches and parses one list page into a new list; -1 with err set. */
+static enum pmta_api_status
+fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err, size_t errlen)
+{
+	const char *body;
+	size_t len, n = 0;
+	long code;
+	void *items = NULL;
+	int truncated = 0, rc;
+	char perr[PMTA_XML_ERR_MAX];
+	enum pmta_api_status st;
+
+	st = pmta_http_get(p->http, pages[pg].path, &body, &len, &code, err, errlen);
+	if (st == PMTA_API_HTTP_ERROR && code == 404) {
+		/* Older PowerMTA versions lack some pages: an empty list, not an error. */
+		*out = api_list_new(NULL, 0);
+		return *out ? PMTA_API_OK : PMTA_API_BAD_RESPONSE;
+	}
+	if (st != PMTA_API_OK)
+		return st;
+	if (pages[pg].element)
+		rc = pmta_xml_parse_items(body, len, pages[pg].element, p->max_items,
+		    (struct pmta_item **)&items, &n, &truncated, perr, sizeof(perr));
+	else
+		rc = pmta_xml_parse_queues(body, len, p->max_items, (struct pmta_queue **)&items,
+		    &n, &truncated, perr, sizeof(perr));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", pages[pg].path, perr);
+		return PMTA_API_BAD_RESPONSE;
+	}
+	if (truncated)
+		log_msg(LOG_WARNING, "instance %s: %s has more than %zu entries; the rest are "
+		    "not published (pmtaMaxRows)", p->name, pages[pg].path, p->max_items);
+	*out = api_list_new(items, n);
+	if (!*out) {
+		snprintf(err, errlen, "out of memory");
+		return PMTA_API_BAD_RESPONSE;
+	}
+	return PMTA_API_OK;
+}
+
+struct api_result *
+poller_poll_once(struct poller *p)
+{
+	struct api_result *prev = p->cur, *r = api_result_new();
+	enum pmta_api_status st;
+	char err[256] = "";
+	const char *body;
+	size_t len;
+	long code;
+	int i;
+
+	if (!r)
+		return NULL;
+	/* Start from the previous result: what this poll cannot refresh stays. */
+	r->status = prev->status;
+	memcpy(r->last_error, prev->last_error, sizeof(r->last_error));
+	r->last_success = prev->last_success;
+	r->discontinuity = prev->discontinuity;
+	r->polls = prev->polls;
+	r->failures = prev->failures;
+	r->failed_in_row = prev->failed_in_row;
+	r->have_status = prev->have_status;
+	r->st = prev->st;
+	r->st_at = prev->st_at;
+	for (i = 0; i < API_NPAGES; i++)
+		r->list[i] = api_list_ref(prev->list[i]);
+	if (!p->http)
+		return r;
+
+	r->polls++;
+	st = pmta_http_get(p->http, "/status?format=xml", &body, &len, &code, err, sizeof(err));
+	if (st == PMTA_API_OK) {
+		struct pmta_status s;
+		char perr[PMTA_XML_ERR_MAX];
+
+		if (pmta_xml_parse_status(body, len, &s, perr, sizeof(perr)) < 0) {
+			snprintf(err, sizeof(err), "/status: %s", perr);
+			st = PMTA_API_BAD_RESPONSE;
+		} else {
+			if (r->have_status && poller_counters_reset(&r->st, &s)) {
+				r->discontinuity = mono_now();
+				log_msg(LOG_NOTICE, "instance %s: PowerMTA counters went backwards "
+				    "(restart or reset counters)", p->name);
+			}
+			r->have_status = true;
+			r->st = s;
+			r->st_at = mono_now();
+		}
+	}
+	for (i = 0; st == PMTA_API_OK && i < API_NPAGES; i++) {
+		struct api_list *l = NULL;
+
+		st = fetch_list(p, (enum api_page)i, &l, err, sizeof(err));
+		if (st == PMTA_API_OK) {
+			api_list_unref(r->list[i]);
+			r->list[i] = l;
+		}
+	}
+
+	if (st == PMTA_API_OK) {
+		if (prev->status != PMTA_API_OK && prev->polls > 0)
+			log_msg(LOG_NOTICE, "instance %s: API answers again", p->name);
+		r->last_success = mono_now();
+		r->failed_in_row = 0;
+	} else {
+		/* One line per change of state or reason, not one per poll. */
+		if (st != prev->status || strcmp(err, prev->last_error) != 0)
+			log_msg(LOG_WARNING, "instance %s: API poll failed: %s", p->name, err);
+		memcpy(r->last_error, err, sizeof(r->last_error));
+		r->failures++;
+		r->failed_in_row++;
+	}
+	r->status = st;
+	return r;
+}
+
+static void *
+poller_run(void *arg)
+{
+	struct poller *p = arg;
+
+	for (;;) {
+		struct api_result *r = poller_poll_once(p);
+		struct timespec until;
+
+		if (r) {
+			api_result_unref(p->cur);
+			p->cur = r;
+			p->publish(p->arg, api_result_ref(r));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += p->interval;
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop &&
+		    pthread_cond_timedwait(&p->wake, &p->lock, &until) != ETIMEDOUT)
+			;
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+int
+poller_start(struct poller *p)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&p->wake);
+	pthread_cond_init(&p->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!p->http) {
+		/* Nothing to poll: publish the notConfigured state once. */
+		p->publish(p->arg, api_result_ref(p->cur));
+		return 0;
+	}
+	rc = pthread_create(&p->thread, NULL, poller_run, p);
+	if (rc != 0) {
+		log_msg(LOG_ERR, "instance %s: cannot start poller thread: %s", p->name, strerror(rc));
+		return -1;
+	}
+	p->started = true;
+	return 0;
+}
+
+void
+poller_free(struct poller *p)
+{
+	if (!p)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		__atomic_store_n(&p->abort_http, 1, __ATOMIC_RELAXED);
+		pthread_cond_signal(&p->wake);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+	}
+	pmta_http_free(p->http);
+	api_result_unref(p->cur);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	free(p);
+}

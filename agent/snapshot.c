@@ -1,0 +1,265 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "acct_stats.h"
+#include "mib_oids.h"
+#include "snapshot_build.h"
+
+void
+snapshot_free(struct snap_instance *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < SNAP_NTABLES; i++) {
+		mib_rows_clear(&s->tab[i].idx);
+		free(s->tab[i].row);
+	}
+	mib_rows_clear(&s->queue_idx);
+	api_result_unref(s->api);
+	if (s->owned_free)
+		s->owned_free(s->owned);
+	free(s->name);
+	free(s->public_url);
+	free(s);
+}
+
+/* --- row keys ---------------------------------------------------------- */
+
+static size_t
+put_name(oid *out, size_t room, const char *name)
+{
+	char idx[MIB_NAME_MAX];
+	size_t n;
+
+	if (!name || !*name)
+		return 0;
+	n = mib_name_index(name, strlen(name), idx);
+	return mib_index_put_string(out, room, idx, n);
+}
+
+static size_t
+key_queue(const void *e, oid *out)
+{
+	return put_name(out, MIB_INDEX_MAX, ((const struct pmta_queue *)e)->name);
+}
+
+static size_t
+key_name(const void *e, oid *out)
+{
+	return put_name(out, MIB_INDEX_MAX, ((const struct snap_row *)e)->name);
+}
+
+static size_t
+key_scope(const void *e, oid *out)
+{
+	out[0] = ((const struct snap_row *)e)->scope;
+	return 1;
+}
+
+static size_t
+key_scope_name(const void *e, oid *out)
+{
+	const struct snap_row *r = e;
+	size_t n;
+
+	out[0] = r->scope;
+	n = put_name(out + 1, MIB_INDEX_MAX - 1, r->name);
+	return n ? n + 1 : 0;
+}
+
+static size_t
+key_name_name2(const void *e, oid *out)
+{
+	const struct snap_row *r = e;
+	size_t a = put_name(out, MIB_INDEX_MAX, r->name), b;
+
+	if (!a || !r->name2 || !*r->name2 || strlen(r->name2) > 16)
+		return 0;
+	b = mib_index_put_string(out + a, MIB_INDEX_MAX - a, r->name2, strlen(r->name2));
+	return b ? a + b : 0;
+}
+
+/* --- merging API lists into accounting rows ----------------------------- */
+
+struct name_map {
+	size_t cap;
+	size_t *slot;		/* row number + 1; 0 = empty */
+};
+
+static uint32_t
+name_hash(const char *s, bool fold)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)(fold ? tolower((unsigned char)*s) : *s);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static bool
+name_eq(const char *a, const char *b, bool fold)
+{
+	return fold ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+static size_t *
+map_find(struct name_map *m, const struct snap_row *rows, const char *name, bool fold)
+{
+	size_t i = name_hash(name, fold) & (m->cap - 1);
+
+	while (m->slot[i] && !name_eq(rows[m->slot[i] - 1].name, name, fold))
+		i = (i + 1) & (m->cap - 1);
+	return &m->slot[i];
+}
+
+/*
+ * Puts the API page's queued recipients and connections into the rows of
+ * the same name, adding rows for names the accounting files have not seen.
+ * rows has room for *n + the API list's length.
+ */
+static int
+merge_items(struct snap_row *rows, size_t *n, const struct api_list *l, unsigned col_rcpt,
+	    unsigned col_conn, bool fold)
+{
+	const struct pmta_item *it = l ? l->items : NULL;
+	struct name_map m;
+	size_t i, total = *n + (l ? l->n : 0);
+
+	if (!l || l->n == 0)
+		return 0;
+	for (m.cap = 16; m.cap < total * 2; m.cap *= 2)
+		;
+	m.slot = calloc(m.cap, sizeof(*m.slot));
+	if (!m.slot)
+		return -1;
+	for (i = 0; i < *n; i++)
+		*map_find(&m, rows, rows[i].name, fold) = i + 1;
+	for (i = 0; i < l->n; i++) {
+		size_t *s = map_find(&m, rows, it[i].name, fold);
+		struct snap_row *r;
+
+		if (!*s) {
+			r = &rows[*n];
+			memset(r, 0, sizeof(*r));
+			r->name = it[i].name;
+			*s = ++*n;
+		}
+		r = &rows[*s - 1];
+		r->col[col_rcpt] = it[i].rcpt;
+		if (col_conn)
+			r->col[col_conn] = it[i].conn;
+	}
+	free(m.slot);
+	return 0;
+}
+
+static int
+table_alloc(struct snap_table *t, size_t n)
+{
+	t->row = calloc(n ? n : 1, sizeof(*t->row));
+	return t->row ? 0 : -1;
+}
+
+static int
+table_index(struct snap_table *t, size_t (*key)(const void *, oid *))
+{
+	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key);
+}
+
+static void
+conn_rows(struct snap_table *t, const struct pmta_status *s)
+{
+	const uint64_t v[2][3] = {
+		{ s->conn_in_cur, s->conn_in_max, s->conn_in_top },
+		{ s->conn_out_cur, s->conn_out_max, s->conn_out_top },
+	};
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		struct snap_row *r = &t->row[d];
+
+		r->scope = d == 0 ? PMTA_CONN_DIR_INBOUND : PMTA_CONN_DIR_OUTBOUND;
+		r->col[PMTA_CONN_CURRENT] = v[d][0];
+		r->col[PMTA_CONN_MAX] = v[d][1];
+		r->col[PMTA_CONN_TOP] = v[d][2];
+		r->col[PMTA_CONN_UTILIZATION] = v[d][1] ?
+		    (v[d][0] >= v[d][1] ? 100 : v[d][0] * 100 / v[d][1]) : 0;
+	}
+	t->n = 2;
+}
+
+struct snap_instance *
+snapshot_build(struct snap_source *src)
+{
+	struct snap_instance *s = calloc(1, sizeof(*s));
+	const struct acct_view *av = src->acct;
+	struct api_list *const *lists = src->api->list;
+	size_t n_dom = 0, n_vmta = 0, n_job = 0;
+
+	if (!s) {
+		acct_view_free(src->acct);
+		return NULL;
+	}
+	s->index = src->index;
+	s->name = strdup(src->name);
+	s->public_url = strdup(src->public_url);
+	s->api = api_result_ref(src->api);
+	s->acct_configured = src->acct_configured;
+	s->acct_records = src->acct_records;
+	s->acct_malformed = src->acct_malformed;
+	s->acct_last_record = src->acct_last_record;
+	s->built_wall = src->now;
+	s->owned = src->acct;
+	s->owned_free = (void (*)(void *))acct_view_free;
+	src->acct = NULL;
+	if (!s->name || !s->public_url)
+		goto fail;
+
+	if (mib_rows_build(&s->queue_idx, lists[API_QUEUES]->items, lists[API_QUEUES]->n,
+	    sizeof(struct pmta_queue), key_queue) < 0)
+		goto fail;
+
+	if (table_alloc(&s->tab[SNAP_CONN], 2) < 0)
+		goto fail;
+	conn_rows(&s->tab[SNAP_CONN], &s->api->st);
+
+	if (av) {
+		n_dom = av->n_domains;
+		n_vmta = av->n_vmtas;
+		n_job = av->n_jobs;
+	}
+	if (table_alloc(&s->tab[SNAP_DOMAIN], n_dom + lists[API_DOMAINS]->n) < 0 ||
+	    table_alloc(&s->tab[SNAP_VMTA], n_vmta + lists[API_VMTAS]->n) < 0 ||
+	    table_alloc(&s->tab[SNAP_JOB], n_job + lists[API_JOBS]->n) < 0)
+		goto fail;
+	if (av && snapshot_acct_rows(s, av) < 0)
+		goto fail;
+	if (merge_items(s->tab[SNAP_DOMAIN].row, &s->tab[SNAP_DOMAIN].n, lists[API_DOMAINS],
+	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
+	    merge_items(s->tab[SNAP_VMTA].row, &s->tab[SNAP_VMTA].n, lists[API_VMTAS],
+	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
+	    merge_items(s->tab[SNAP_JOB].row, &s->tab[SNAP_JOB].n, lists[API_JOBS],
+	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0)
+		goto fail;
+
+	if (table_index(&s->tab[SNAP_CONN], key_scope) < 0 ||
+	    table_index(&s->tab[SNAP_DOMAIN], key_name) < 0 ||
+	    table_index(&s->tab[SNAP_VMTA], key_name) < 0 ||
+	    table_index(&s->tab[SNAP_JOB], key_name) < 0 ||
+	    table_index(&s->tab[SNAP_BOUNCE], key_name) < 0 ||
+	    table_index(&s->tab[SNAP_DEFERRAL], key_name_name2) < 0 ||
+	    table_index(&s->tab[SNAP_LATENCY], key_scope_name) < 0)
+		goto fail;
+	return s;
+fail:
+	snapshot_free(s);
+	return NULL;
+}

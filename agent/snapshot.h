@@ -1,0 +1,61 @@
+/*
+ * An instance's published state: everything the MIB shows for one PowerMTA
+ * server, built whole on a worker thread and swapped in on the SNMP thread.
+ * Immutable once published; its tables are already in SNMP walk order.
+ */
+#ifndef PMTA_SNAPSHOT_H
+#define PMTA_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_result.h"
+#include "mib_index.h"
+
+#define SNAP_COLS 18		/* enough for the widest table (domain/vmta: 17) */
+
+/*
+ * A row of the domain, VirtualMTA, job, bounce, deferral, latency or
+ * connection table. Numeric columns are kept by MIB column number, so the
+ * MIB side needs no per-table struct; the strings point into data the
+ * snapshot owns.
+ */
+struct snap_row {
+	const char *name;	/* first string index ("" when none) */
+	const char *name2;	/* second string index (deferral status) */
+	const char *text;	/* the one string column (deferral last diagnostic) */
+	uint32_t scope;		/* integer index (latency scope, connection direction) */
+	uint64_t col[SNAP_COLS];
+};
+
+struct snap_table {
+	struct snap_row *row;
+	size_t n;
+	struct mib_rows idx;	/* over row[], in walk order */
+};
+
+enum snap_tab {
+	SNAP_CONN, SNAP_DOMAIN, SNAP_VMTA, SNAP_JOB, SNAP_BOUNCE, SNAP_DEFERRAL,
+	SNAP_LATENCY, SNAP_NTABLES
+};
+
+struct snap_instance {
+	unsigned index;			/* pmtaInstanceIndex */
+	char *name;
+	char *public_url;
+	struct api_result *api;		/* never NULL */
+	struct mib_rows queue_idx;	/* over api->list[API_QUEUES] */
+	struct snap_table tab[SNAP_NTABLES];
+	bool acct_configured;
+	uint64_t acct_records, acct_malformed;
+	uint64_t rows_dropped;
+	int64_t acct_last_record;	/* wall-clock seconds of the newest record read, 0 none */
+	int64_t built_wall;		/* wall-clock seconds when built: ages are relative to it */
+	void *owned;			/* strings the rows point into */
+	void (*owned_free)(void *);
+};
+
+void snapshot_free(struct snap_instance *s);
+
+#endif

@@ -1,0 +1,297 @@
+/* cmocka tests of the configuration syntax (agent/cfg.c). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+
+#define KEY32 "0123456789abcdef0123456789abcdef"
+
+static int
+setup(void **state)
+{
+	*state = cfg_new();
+	return *state ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	cfg_free(*state);
+	return 0;
+}
+
+static int
+parse(struct cfg *c, const char *token, const char *args, char *err)
+{
+	return cfg_parse(c, token, args, err, CFG_ERR_MAX);
+}
+
+static void
+cfg_defaults_match_documentation(void **state)
+{
+	struct cfg *c = *state;
+
+	assert_int_equal(c->api_timeout, 10);
+	assert_int_equal(c->poll_interval, 30);
+	assert_int_equal(c->stats_window, 900);
+	assert_int_equal(c->max_rows, 100000);
+	assert_int_equal(c->api_max_body, 16u << 20);
+	assert_int_equal(c->trap_rate_limit, 60);
+}
+
+static void
+cfg_instance_keeps_order_and_strips_credentials(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://127.0.0.1:8080", err), 0);
+	assert_int_equal(parse(c, "pmtaInstance", "mta2 https://admin:s3cret@pmta2.example:8443/", err), 0);
+	assert_int_equal(c->n_inst, 2);
+	assert_string_equal(c->inst[0].name, "mta1");
+	assert_string_equal(c->inst[0].public_url, "http://127.0.0.1:8080");
+	assert_string_equal(c->inst[1].public_url, "https://pmta2.example:8443");
+	assert_null(strstr(c->inst[1].public_url, "s3cret"));
+	assert_true(c->has_secret);
+	assert_true(c->inst[1].tls_verify);
+}
+
+static void
+cfg_instance_rejects_bad_forms(void **state)
+{
+	static const char *const bad[] = {
+		"",				/* no name */
+		"mta1",				/* no URL */
+		"mta1 ftp://host/",		/* scheme */
+		"mta1 not a url",		/* too many words */
+		"bad/name http://h:1",		/* name characters */
+		"mta1 http://",			/* no host */
+	};
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(c, "pmtaInstance", bad[i], err), -1);
+		assert_true(strlen(err) > 0);
+	}
+	assert_int_equal(c->n_inst, 0);
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://h:1", err), 0);
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://h:2", err), -1);
+	assert_non_null(strstr(err, "twice"));
+}
+
+static void
+cfg_instance_dash_means_accounting_only(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaInstance", "local -", err), 0);
+	assert_string_equal(c->inst[0].url, "");
+	assert_int_equal(cfg_validate(c, err, sizeof(err)), -1);	/* no API, no files */
+	assert_int_equal(parse(c, "pmtaAcctFiles", "local /var/log/pmta/acct-*.csv", err), 0);
+	assert_int_equal(cfg_validate(c, err, sizeof(err)), 0);
+}
+
+static void
+cfg_per_instance_lines_need_instance_first(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaApiKey", "mta1 " KEY32, err), -1);
+	assert_non_null(strstr(err, "unknown instance"));
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://h:1", err), 0);
+	assert_int_equal(parse(c, "pmtaApiKey", "mta1 " KEY32, err), 0);
+	assert_string_equal(c->inst[0].api_key, KEY32);
+	assert_true(c->has_secret);
+	assert_int_equal(parse(c, "pmtaApiKey", "mta1 short", err), -1);
+	assert_int_equal(parse(c, "pmtaApiCaFile", "mta1 /etc/ssl/ca.pem", err), 0);
+	assert_string_equal(c->inst[0].ca_file, "/etc/ssl/ca.pem");
+	assert_int_equal(parse(c, "pmtaApiTlsVerify", "mta1 no", err), 0);
+	assert_false(c->inst[0].tls_verify);
+	assert_int_equal(parse(c, "pmtaApiTlsVerify", "mta1 maybe", err), -1);
+	assert_int_equal(parse(c, "pmtaAcctFiles", "mta1 relative/*.csv", err), -1);
+}
+
+static void
+cfg_numbers_are_range_checked(void **state)
+{
+	static const struct {
+		const char *token, *args;
+		int rc;
+	} cases[] = {
+		{ "pmtaApiTimeout", "5", 0 },
+		{ "pmtaApiTimeout", "0", -1 },
+		{ "pmtaApiTimeout", "5s", -1 },
+		{ "pmtaApiTimeout", "-1", -1 },
+		{ "pmtaApiTimeout", "99999999999999999999", -1 },
+		{ "pmtaPollInterval", "15", 0 },
+		{ "pmtaPollInterval", "", -1 },
+		{ "pmtaPollInterval", "15 20", -1 },
+		{ "pmtaStatsWindow", "600", 0 },
+		{ "pmtaStatsWindow", "3601", -1 },
+		{ "pmtaMaxRows", "5000", 0 },
+		{ "pmtaMaxRows", "0", -1 },
+		{ "pmtaTrapRateLimit", "10", 0 },
+		{ "pmtaApiMaxBody", "1048576", 0 },
+		{ "pmtaApiMaxBody", "10", -1 },
+	};
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = parse(c, cases[i].token, cases[i].args, err);
+
+		if (rc != cases[i].rc)
+			fail_msg("%s %s: got %d, want %d", cases[i].token, cases[i].args, rc, cases[i].rc);
+	}
+	assert_int_equal(c->api_timeout, 5);
+	assert_int_equal(c->poll_interval, 15);
+	assert_int_equal(c->stats_window, 600);
+	assert_int_equal(c->max_rows, 5000);
+	assert_int_equal(c->trap_rate_limit, 10);
+	assert_int_equal(c->api_max_body, 1048576);
+}
+
+static void
+cfg_hard_categories_replace_default(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaHardBounceCategories", "bad-mailbox, bad-domain,spam-related", err), 0);
+	assert_int_equal(c->n_hard_cats, 3);
+	assert_string_equal(c->hard_cats[2], "spam-related");
+	assert_int_equal(parse(c, "pmtaHardBounceCategories", "", err), -1);
+	assert_int_equal(c->n_hard_cats, 3);
+}
+
+static void
+cfg_threshold_seed_example_parses(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+	const struct cfg_threshold *t;
+
+	assert_int_equal(parse(c, "pmtaThreshold",
+	    "gmail-bounce bounceRate domain:gmail.com warn=3% crit=5% window=600 min=100", err), 0);
+	t = &c->th[0];
+	assert_string_equal(t->rule, "gmail-bounce");
+	assert_int_equal(t->metric, CFG_METRIC_BOUNCE_RATE);
+	assert_int_equal(t->scope, CFG_SCOPE_DOMAIN);
+	assert_string_equal(t->scope_name, "gmail.com");
+	assert_string_equal(t->scope_text, "domain:gmail.com");
+	assert_null(t->instance);
+	assert_int_equal(t->warn, 300);
+	assert_int_equal(t->crit, 500);
+	assert_int_equal(t->window, 600);
+	assert_int_equal(t->min_samples, 100);
+	assert_int_equal(t->clear_pct, 90);
+}
+
+static void
+cfg_threshold_scope_forms(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://h:1", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "q1 queuedRcpt instance warn=1000 crit=5000", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "q2 queuedRcpt queue:* warn=100 crit=500", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "q3 queuedRcpt queue:gmail.com/vmta1@mta1 warn=1 crit=2", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "d1 deferralRate domain:*@mta1 warn=10% crit=20% clear=80%", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "v1 latencyP95 vmta:vmta1 warn=300 crit=900", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "a1 apiDown instance warn=2 crit=5", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "h1 hardBounceRate instance warn=0.5% crit=1.5%", err), 0);
+	assert_int_equal(c->n_th, 7);
+	assert_null(c->th[1].scope_name);
+	assert_int_equal(c->th[1].scope, CFG_SCOPE_QUEUE);
+	assert_string_equal(c->th[2].scope_name, "gmail.com/vmta1");
+	assert_string_equal(c->th[2].instance, "mta1");
+	assert_int_equal(c->th[3].clear_pct, 80);
+	assert_int_equal(c->th[6].warn, 50);
+	assert_int_equal(c->th[6].crit, 150);
+}
+
+static void
+cfg_threshold_rejects_mistakes(void **state)
+{
+	static const char *const bad[] = {
+		"r bounceRate domain:gmail.com warn=3 crit=5",		/* rate without % */
+		"r bounceRate domain:gmail.com warn=5% crit=3%",	/* warn above crit */
+		"r bounceRate domain:gmail.com warn=3%",		/* no crit */
+		"r bounceRate domain: warn=3% crit=5%",			/* empty name */
+		"r bounceRate host:x warn=3% crit=5%",			/* unknown scope */
+		"r bounceRate queue:x/y warn=3% crit=5%",		/* no rates per queue */
+		"r nosuch instance warn=1 crit=2",			/* metric */
+		"r apiDown domain:x warn=1 crit=2",			/* apiDown is per instance */
+		"r bounceRate instance warn=3% crit=5% window=7200",	/* window too long */
+		"r queuedRcpt instance warn=1 crit=2 window=60",	/* window on a level */
+		"r bounceRate instance warn=3% crit=5% speed=1",	/* unknown option */
+		"r bounceRate instance@nosuch warn=3% crit=5%",		/* unknown instance */
+		"r bounceRate instance warn=3% crit=5% clear=0%",	/* clear out of range */
+	};
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (parse(c, "pmtaThreshold", bad[i], err) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(strlen(err) > 0);
+	}
+	assert_int_equal(c->n_th, 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "r queuedRcpt instance warn=1 crit=2", err), 0);
+	assert_int_equal(parse(c, "pmtaThreshold", "r queuedRcpt instance warn=1 crit=2", err), -1);
+}
+
+static void
+cfg_unknown_directive_is_an_error(void **state)
+{
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(*state, "pmtaPollIntervall", "30", err), -1);
+	assert_non_null(strstr(err, "pmtaPollIntervall"));
+}
+
+static void
+cfg_validate_needs_an_instance(void **state)
+{
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(cfg_validate(*state, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pmtaInstance"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(cfg_defaults_match_documentation, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_instance_keeps_order_and_strips_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_instance_rejects_bad_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_instance_dash_means_accounting_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_per_instance_lines_need_instance_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_numbers_are_range_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_hard_categories_replace_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_threshold_seed_example_parses, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_threshold_scope_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_threshold_rejects_mistakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_unknown_directive_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_validate_needs_an_instance, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -81,6 +81,9 @@ key_item(const void *e, oid *out)
 {
 	const struct item *it = e;
 
+	/* as the snapshot does: a row without a name has no index */
+	if (!it->name[0])
+		return 0;
 	return mib_index_put_string(out, MIB_INDEX_MAX, it->name, strlen(it->name));
 }
 

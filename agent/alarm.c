@@ -1,0 +1,296 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alarm.h"
+
+struct alarm_engine {
+	struct alarm **a;	/* ascending index */
+	size_t n, cap;
+	uint32_t next_index;
+};
+
+struct alarm_engine *
+alarm_engine_new(void)
+{
+	struct alarm_engine *e = calloc(1, sizeof(*e));
+
+	if (e)
+		e->next_index = 1;
+	return e;
+}
+
+static void
+alarm_free(struct alarm *a)
+{
+	if (!a)
+		return;
+	free(a->rule);
+	free(a->instance);
+	free(a->subject);
+	free(a);
+}
+
+void
+alarm_engine_free(struct alarm_engine *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->n; i++)
+		alarm_free(e->a[i]);
+	free(e->a);
+	free(e);
+}
+
+static uint64_t
+level_threshold(enum alarm_level l, uint64_t warn, uint64_t crit)
+{
+	return l == ALARM_CRITICAL ? crit : warn;
+}
+
+enum alarm_level
+alarm_level_next(enum alarm_level cur, uint64_t value, uint64_t warn, uint64_t crit,
+		 uint32_t clear_pct)
+{
+	enum alarm_level up = value >= crit ? ALARM_CRITICAL :
+	    value >= warn ? ALARM_WARNING : ALARM_NONE;
+	enum alarm_level l = cur;
+
+	/* Going down one level needs the value below clear_pct% of that level's threshold. */
+	while (l > ALARM_NONE &&
+	    (long double)value * 100 < (long double)level_threshold(l, warn, crit) * clear_pct)
+		l--;
+	return up > l ? up : l;
+}
+
+static bool
+is_rate(enum cfg_metric m)
+{
+	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
+	    m == CFG_METRIC_DEFERRAL_RATE;
+}
+
+static void
+emit(const struct alarm *a, bool raise, enum alarm_level level, uint64_t threshold,
+     alarm_event_fn cb, void *arg)
+{
+	struct alarm_event ev = {
+		.raise = raise,
+		.level = level,
+		.metric = a->metric,
+		.rule = a->rule,
+		.instance = a->instance,
+		.subject = a->subject,
+		.value = a->value,
+		.threshold = threshold,
+	};
+
+	cb(arg, &ev);
+}
+
+static void
+remove_at(struct alarm_engine *e, size_t i)
+{
+	alarm_free(e->a[i]);
+	memmove(&e->a[i], &e->a[i + 1], (e->n - i - 1) * sizeof(e->a[0]));
+	e->n--;
+}
+
+/* Applies a value to an existing alarm; returns false when it cleared (and was removed). */
+static bool
+apply(struct alarm_engine *e, size_t i, const struct cfg_threshold *th, uint64_t value,
+      int64_t now, alarm_event_fn cb, void *arg)
+{
+	struct alarm *a = e->a[i];
+	enum alarm_level next = alarm_level_next(a->level, value, th->warn, th->crit, th->clear_pct);
+
+	a->value = value;
+	if (next == a->level) {
+		a->threshold = level_threshold(a->level, th->warn, th->crit);
+		return true;
+	}
+	if (next == ALARM_NONE) {
+		emit(a, false, a->level, level_threshold(a->level, th->warn, th->crit), cb, arg);
+		remove_at(e, i);
+		return false;
+	}
+	a->level = next;
+	a->threshold = level_threshold(next, th->warn, th->crit);
+	a->raised_at = now;
+	emit(a, true, next, a->threshold, cb, arg);
+	return true;
+}
+
+static struct alarm *
+add(struct alarm_engine *e, const struct cfg_threshold *th, const char *instance,
+    const char *subject, uint64_t value, enum alarm_level level, int64_t now)
+{
+	struct alarm *a;
+
+	if (e->n == ALARM_MAX)
+		return NULL;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct alarm **p = realloc(e->a, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		e->a = p;
+		e->cap = cap;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->rule = strdup(th->rule);
+	a->instance = strdup(instance);
+	a->subject = strdup(subject);
+	if (!a->rule || !a->instance || !a->subject) {
+		alarm_free(a);
+		return NULL;
+	}
+	a->index = e->next_index++;
+	a->metric = th->metric;
+	a->level = level;
+	a->value = value;
+	a->threshold = level_threshold(level, th->warn, th->crit);
+	a->raised_at = now;
+	e->a[e->n++] = a;
+	return a;
+}
+
+struct subject_map {
+	size_t cap;
+	size_t *slot;		/* alarm position + 1 */
+};
+
+static uint32_t
+str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void
+alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, const char *instance,
+		    const struct alarm_value *vals, size_t n, int64_t now, alarm_event_fn cb,
+		    void *arg)
+{
+	struct subject_map m = { 0 };
+	size_t i, mine = 0;
+
+	/* The alarms this rule already holds on this instance, by subject. */
+	for (i = 0; i < e->n; i++) {
+		e->a[i]->seen = false;
+		if (strcmp(e->a[i]->rule, th->rule) == 0 && strcmp(e->a[i]->instance, instance) == 0)
+			mine++;
+	}
+	if (mine) {
+		for (m.cap = 16; m.cap < mine * 2; m.cap *= 2)
+			;
+		m.slot = calloc(m.cap, sizeof(*m.slot));
+		if (!m.slot)
+			return;
+		for (i = 0; i < e->n; i++) {
+			size_t h;
+
+			if (strcmp(e->a[i]->rule, th->rule) != 0 || strcmp(e->a[i]->instance, instance) != 0)
+				continue;
+			for (h = str_hash(e->a[i]->subject) & (m.cap - 1); m.slot[h]; h = (h + 1) & (m.cap - 1))
+				;
+			m.slot[h] = i + 1;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = vals[i].value;
+		struct alarm *a = NULL;
+
+		if (is_rate(th->metric) && vals[i].samples < th->min_samples)
+			v = 0;
+		if (m.slot) {
+			size_t h;
+
+			for (h = str_hash(vals[i].subject) & (m.cap - 1); m.slot[h]; h = (h + 1) & (m.cap - 1)) {
+				if (strcmp(e->a[m.slot[h] - 1]->subject, vals[i].subject) == 0) {
+					a = e->a[m.slot[h] - 1];
+					break;
+				}
+			}
+		}
+		if (a) {
+			a->seen = true;
+			a->value = v;
+			continue;	/* applied below, after the map is no longer needed */
+		}
+		if (v >= th->warn) {
+			enum alarm_level l = alarm_level_next(ALARM_NONE, v, th->warn, th->crit,
+			    th->clear_pct);
+
+			a = add(e, th, instance, vals[i].subject, v, l, now);
+			if (a) {
+				a->fresh = true;	/* raised just now: nothing more to apply */
+				emit(a, true, l, a->threshold, cb, arg);
+			}
+		}
+	}
+	free(m.slot);
+
+	/* Existing alarms: the value fed, or 0 when the subject is gone. */
+	for (i = 0; i < e->n;) {
+		struct alarm *a = e->a[i];
+
+		if (a->fresh || strcmp(a->rule, th->rule) != 0 ||
+		    strcmp(a->instance, instance) != 0) {
+			a->fresh = false;
+			i++;
+			continue;
+		}
+		if (apply(e, i, th, a->seen ? a->value : 0, now, cb, arg))
+			i++;
+	}
+}
+
+void
+alarm_engine_prune(struct alarm_engine *e, const struct cfg *c, alarm_event_fn cb, void *arg)
+{
+	size_t i, k;
+
+	for (i = 0; i < e->n;) {
+		struct alarm *a = e->a[i];
+		bool keep = false;
+
+		for (k = 0; k < c->n_th && !keep; k++)
+			if (strcmp(c->th[k].rule, a->rule) == 0 && c->th[k].metric == a->metric)
+				keep = cfg_instance_find(c, a->instance) != NULL;
+		if (keep) {
+			i++;
+			continue;
+		}
+		emit(a, false, a->level, a->threshold, cb, arg);
+		remove_at(e, i);
+	}
+}
+
+size_t
+alarm_engine_list(const struct alarm_engine *e, const struct alarm *const **out)
+{
+	*out = (const struct alarm *const *)e->a;
+	return e->n;
+}
+
+void
+alarm_engine_replay(const struct alarm_engine *e, alarm_event_fn cb, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		emit(e->a[i], true, e->a[i]->level, e->a[i]->threshold, cb, arg);
+}

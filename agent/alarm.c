@@ -78,6 +78,7 @@ emit(const struct alarm *a, bool raise, enum alarm_level level, uint64_t thresho
      alarm_event_fn cb, void *arg)
 {
 	struct alarm_event ev = {
+		.index = a->index,
 		.raise = raise,
 		.level = level,
 		.metric = a->metric,

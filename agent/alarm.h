@@ -24,6 +24,7 @@ struct alarm_value {
 };
 
 struct alarm_event {
+	uint32_t index;		/* pmtaAlarmIndex of the alarm */
 	bool raise;		/* false: clear */
 	enum alarm_level level;	/* the new level (raise) or the level cleared */
 	enum cfg_metric metric;

@@ -1,0 +1,108 @@
+#include "config.h"
+
+#include <string.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include "api_result.h"
+#include "mib_notify.h"
+#include "mib_oids.h"
+#include "trap_limit.h"
+
+static struct trap_limit limit;
+
+int
+mib_notify_init(uint32_t per_minute)
+{
+	return trap_limit_init(&limit, per_minute);
+}
+
+void
+mib_notify_set_limit(uint32_t per_minute)
+{
+	if (limit.limit == per_minute)
+		return;
+	trap_limit_clear(&limit);
+	trap_limit_init(&limit, per_minute);
+}
+
+void
+mib_notify_shutdown(void)
+{
+	trap_limit_clear(&limit);
+}
+
+uint64_t
+mib_notify_held_total(void)
+{
+	return limit.held_total;
+}
+
+/* The notification number for a metric: raise, and raise + 1 for the clear. */
+static oid
+notification_of(enum cfg_metric m)
+{
+	switch (m) {
+	case CFG_METRIC_API_DOWN: return PMTA_NOTIF_API_DOWN;
+	case CFG_METRIC_QUEUED_RCPT: return PMTA_NOTIF_QUEUE_HIGH;
+	case CFG_METRIC_BOUNCE_RATE:
+	case CFG_METRIC_HARD_BOUNCE_RATE: return PMTA_NOTIF_BOUNCE_RATE_HIGH;
+	case CFG_METRIC_DEFERRAL_RATE: return PMTA_NOTIF_DEFERRAL_RATE_HIGH;
+	case CFG_METRIC_LATENCY_P95: return PMTA_NOTIF_LATENCY_HIGH;
+	case CFG_METRIC_CONN_UTILIZATION: return PMTA_NOTIF_CONNECTIONS_HIGH;
+	case CFG_METRIC_ACCT_STALLED: return PMTA_NOTIF_ACCT_STALLED;
+	}
+	return PMTA_NOTIF_QUEUE_HIGH;
+}
+
+static void
+add_column(netsnmp_variable_list **vars, unsigned col, uint32_t index, u_char type,
+	   const void *val, size_t len)
+{
+	oid o[] = { PMTA_OID_ALARM_TABLE, 1, col, index };
+
+	snmp_varlist_add_variable(vars, o, OID_LENGTH(o), type, val, len);
+}
+
+void
+mib_notify_event(void *arg, const struct alarm_event *ev)
+{
+	static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };	/* snmpTrapOID.0 */
+	oid notif[] = { PMTA_OID_NOTIFICATIONS, 0 };
+	netsnmp_variable_list *vars = NULL;
+	u_long value = ev->value > UINT32_MAX ? UINT32_MAX : (u_long)ev->value;
+	u_long threshold = ev->threshold > UINT32_MAX ? UINT32_MAX : (u_long)ev->threshold;
+	long severity = ev->level == ALARM_CRITICAL ? PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
+	uint64_t held;
+
+	(void)arg;
+	if (!trap_limit_allow(&limit, mono_now(), &held)) {
+		snmp_log(LOG_WARNING, "notification held back by pmtaTrapRateLimit: %s %s %s %s\n",
+		    ev->raise ? "raise" : "clear", ev->rule, ev->instance, ev->subject);
+		return;
+	}
+	if (held)
+		snmp_log(LOG_WARNING, "pmtaTrapRateLimit: %llu notifications were held back in the "
+		    "last minute; pmtaAlarmTable has the current alarms\n", (unsigned long long)held);
+
+	notif[OID_LENGTH(notif) - 1] = notification_of(ev->metric) + (ev->raise ? 0 : 1);
+	snmp_varlist_add_variable(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID,
+	    notif, sizeof(notif));
+	add_column(&vars, PMTA_ALARM_RULE, ev->index, ASN_OCTET_STR, ev->rule, strlen(ev->rule));
+	add_column(&vars, PMTA_ALARM_INSTANCE_NAME, ev->index, ASN_OCTET_STR, ev->instance,
+	    strlen(ev->instance));
+	add_column(&vars, PMTA_ALARM_SUBJECT, ev->index, ASN_OCTET_STR, ev->subject,
+	    strlen(ev->subject));
+	add_column(&vars, PMTA_ALARM_SEVERITY, ev->index, ASN_INTEGER, &severity, sizeof(severity));
+	add_column(&vars, PMTA_ALARM_VALUE, ev->index, ASN_UNSIGNED, &value, sizeof(value));
+	add_column(&vars, PMTA_ALARM_THRESHOLD, ev->index, ASN_UNSIGNED, &threshold,
+	    sizeof(threshold));
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+	snmp_log(LOG_NOTICE, "alarm %s: rule %s, instance %s, %s, %s, value %llu, threshold %llu\n",
+	    ev->raise ? "raised" : "cleared", ev->rule, ev->instance, ev->subject,
+	    ev->level == ALARM_CRITICAL ? "critical" : "warning", (unsigned long long)ev->value,
+	    (unsigned long long)ev->threshold);
+}

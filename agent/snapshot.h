@@ -40,6 +40,15 @@ enum snap_tab {
 	SNAP_LATENCY, SNAP_NTABLES
 };
 
+/* A value of an accounting-based threshold metric, computed by the collector
+ * over the rule's own window (rates, latency). */
+struct snap_metric {
+	const char *rule;
+	char *subject;		/* owned: "instance", "domain:gmail.com", "vmta:v1" */
+	uint64_t value;
+	uint64_t samples;
+};
+
 struct snap_instance {
 	unsigned index;			/* pmtaInstanceIndex */
 	char *name;
@@ -52,6 +61,8 @@ struct snap_instance {
 	uint64_t rows_dropped;
 	int64_t acct_last_record;	/* wall-clock seconds of the newest record read, 0 none */
 	int64_t built_wall;		/* wall-clock seconds when built: ages are relative to it */
+	struct snap_metric *metrics;	/* accounting-based threshold values */
+	size_t n_metrics;
 	void *owned;			/* strings the rows point into */
 	void (*owned_free)(void *);
 };

@@ -18,11 +18,14 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include "agent.h"
+#include "alarm.h"
+#include "alarm_eval.h"
 #include "api_result.h"
 #include "cfg_load.h"
 #include "collector.h"
 #include "log.h"
 #include "mib_agent.h"
+#include "mib_notify.h"
 #include "mib_oids.h"
 #include "pmta_http.h"
 #include "pmta_xml.h"
@@ -36,6 +39,10 @@ static struct cfg *cfg;
 static struct collector **collectors;
 static size_t n_collectors;
 static struct mib_state mib;
+static struct alarm_engine *alarms;
+static struct alarm_values values;	/* reused between evaluations */
+static int64_t start_wall;
+static volatile int replay_pending;	/* set when the AgentX session (re)opens */
 
 static void
 on_signal(int sig)
@@ -65,6 +72,54 @@ notify_snapshot(void *arg)
 	}
 }
 
+/* pmtaAlarmTable mirrors the engine's active alarms. */
+static void
+alarm_table_build(void)
+{
+	const struct alarm *const *a;
+	size_t n = alarm_engine_list(alarms, &a), i;
+	struct snap_table *t = &mib.alarms;
+	struct snap_row *rows = calloc(n ? n : 1, sizeof(*rows));
+
+	if (!rows)
+		return;
+	for (i = 0; i < n; i++) {
+		rows[i].scope = a[i]->index;
+		rows[i].name = a[i]->rule;
+		rows[i].name2 = a[i]->instance;
+		rows[i].text = a[i]->subject;
+		rows[i].col[PMTA_ALARM_SEVERITY] = a[i]->level == ALARM_CRITICAL ?
+		    PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
+		rows[i].col[PMTA_ALARM_VALUE] = a[i]->value;
+		rows[i].col[PMTA_ALARM_THRESHOLD] = a[i]->threshold;
+		rows[i].col[PMTA_ALARM_RAISED_AGE] = (uint64_t)a[i]->raised_at;
+	}
+	free(t->row);
+	t->row = rows;
+	t->n = n;
+	mib_table_index_by_number(t);
+	mib.active_alarms = (uint32_t)n;
+}
+
+/* Evaluates every threshold that applies to one instance's new snapshot. */
+static void
+alarms_evaluate(const struct snap_instance *si)
+{
+	size_t k;
+
+	for (k = 0; k < cfg->n_th; k++) {
+		const struct cfg_threshold *th = &cfg->th[k];
+
+		if (!alarm_eval_applies(th, si->name))
+			continue;
+		if (alarm_eval_collect(th, si, (int64_t)time(NULL), start_wall, &values) < 0)
+			continue;
+		alarm_engine_update(alarms, th, si->name, values.v, values.n, mono_now(),
+		    mib_notify_event, NULL);
+	}
+	alarm_table_build();
+}
+
 /* SNMP thread: swap in every snapshot the collectors have published. */
 static void
 take_snapshots(void)
@@ -78,7 +133,23 @@ take_snapshots(void)
 			continue;
 		snapshot_free(mib.inst[i]);
 		mib.inst[i] = s;
+		alarms_evaluate(s);
 	}
+}
+
+/*
+ * net-snmp drops notifications sent while the master is away without a
+ * word, so when the session opens again every active alarm is raised anew.
+ */
+static int
+on_session_start(int major, int minor, void *server_arg, void *client_arg)
+{
+	(void)major;
+	(void)minor;
+	(void)server_arg;
+	(void)client_arg;
+	replay_pending = 1;
+	return 0;
 }
 
 static void
@@ -99,6 +170,16 @@ on_tick(unsigned int reg, void *arg)
 	(void)reg;
 	(void)arg;
 	log_flush();
+	if (replay_pending) {
+		const struct alarm *const *a;
+
+		replay_pending = 0;
+		if (alarm_engine_list(alarms, &a) > 0) {
+			snmp_log(LOG_NOTICE, "AgentX session open: sending the %u active alarms again\n",
+			    mib.active_alarms);
+			alarm_engine_replay(alarms, mib_notify_event, NULL);
+		}
+	}
 }
 
 /* The threshold table shows the rules as configured. */
@@ -225,6 +306,10 @@ reload(const char *path)
 		if (workers_start(c) < 0)
 			snmp_log(LOG_ERR, "SIGHUP: some instances could not start\n");
 	}
+	/* Alarms of rules that are gone clear now, with their notification. */
+	alarm_engine_prune(alarms, c, mib_notify_event, NULL);
+	alarm_table_build();
+	mib_notify_set_limit(c->trap_rate_limit);
 	/* The threshold table points into the config: rebuild it before freeing. */
 	mib.stats_window = c->stats_window;
 	thresholds_build(c, &mib.thresholds);
@@ -327,14 +412,20 @@ agent_run(const struct agent_opts *o)
 	}
 
 	mib.start_mono = mono_now();
-	if (mib_register(&mib) < 0)
+	start_wall = (int64_t)time(NULL);
+	alarms = alarm_engine_new();
+	if (!alarms || mib_register(&mib) < 0)
 		goto out;
+	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
+	    on_session_start, NULL);
 	cfg_load_begin();
 	init_snmp(APP_NAME);
 	cfg = cfg_load_end(o->config);
 	if (!cfg)
 		goto out;
 	mib.stats_window = cfg->stats_window;
+	if (mib_notify_init(cfg->trap_rate_limit) < 0)
+		goto out;
 	if (thresholds_build(cfg, &mib.thresholds) < 0 || mib_table_index_by_number(&mib.alarms) < 0)
 		goto out;
 
@@ -375,7 +466,16 @@ out:
 	log_flush();
 	instances_reset(0);
 	free(mib.inst);
+	mib.inst = NULL;
 	mib_unregister();
+	alarm_values_clear(&values);
+	free(mib.alarms.row);
+	mib_rows_clear(&mib.alarms.idx);
+	free(mib.thresholds.row);
+	mib_rows_clear(&mib.thresholds.idx);
+	alarm_engine_free(alarms);
+	alarms = NULL;
+	mib_notify_shutdown();
 	snmp_shutdown(APP_NAME);
 	cfg_free(cfg);
 	cfg = NULL;

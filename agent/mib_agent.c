@@ -78,10 +78,10 @@ rows_queue(const struct mib_state *st, const struct snap_instance *si)
 	return &si->queue_idx;
 }
 
-#define ROWS_FN(fn, tab) \
+#define ROWS_FN(fn, which) \
 	static const struct mib_rows *fn(const struct mib_state *st, \
 					 const struct snap_instance *si) \
-	{ (void)st; return &si->tab[tab].idx; }
+	{ (void)st; return &si->tab[which].idx; }
 
 ROWS_FN(rows_conn, SNAP_CONN)
 ROWS_FN(rows_domain, SNAP_DOMAIN)
@@ -344,7 +344,7 @@ static struct mib_table tables[] = {
 /*
  * Finds the row a request is about: with next == false the row whose full
  * index (instance first, for per-instance tables) equals idx; with next ==
- * true the first row after it. On success *si_out/*row_out are set.
+ * true the first row after it. On success *si_out and *row_out are set.
  */
 static bool
 table_find(const struct mib_table *t, const oid *idx, size_t len, bool next,

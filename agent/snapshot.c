@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "acct_stats.h"
 #include "mib_oids.h"
+#include "snapshot_acct.h"
 #include "snapshot_build.h"
 
 void
@@ -205,7 +205,7 @@ snapshot_build(struct snap_source *src)
 	size_t n_dom = 0, n_vmta = 0, n_job = 0;
 
 	if (!s) {
-		acct_view_free(src->acct);
+		snapshot_acct_view_free(src->acct);
 		return NULL;
 	}
 	s->index = src->index;
@@ -218,7 +218,7 @@ snapshot_build(struct snap_source *src)
 	s->acct_last_record = src->acct_last_record;
 	s->built_wall = src->now;
 	s->owned = src->acct;
-	s->owned_free = (void (*)(void *))acct_view_free;
+	s->owned_free = snapshot_acct_view_free;
 	src->acct = NULL;
 	if (!s->name || !s->public_url)
 		goto fail;
@@ -231,11 +231,8 @@ snapshot_build(struct snap_source *src)
 		goto fail;
 	conn_rows(&s->tab[SNAP_CONN], &s->api->st);
 
-	if (av) {
-		n_dom = av->n_domains;
-		n_vmta = av->n_vmtas;
-		n_job = av->n_jobs;
-	}
+	if (av)
+		snapshot_acct_counts(av, &n_dom, &n_vmta, &n_job);
 	if (table_alloc(&s->tab[SNAP_DOMAIN], n_dom + lists[API_DOMAINS]->n) < 0 ||
 	    table_alloc(&s->tab[SNAP_VMTA], n_vmta + lists[API_VMTAS]->n) < 0 ||
 	    table_alloc(&s->tab[SNAP_JOB], n_job + lists[API_JOBS]->n) < 0)

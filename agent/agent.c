@@ -306,6 +306,12 @@ reload(const char *path)
 		instances_reset(c->n_inst);
 		if (workers_start(c) < 0)
 			snmp_log(LOG_ERR, "SIGHUP: some instances could not start\n");
+	} else {
+		size_t i;
+
+		for (i = 0; i < n_collectors; i++)
+			if (collectors[i])
+				collector_set_rules(collectors[i], c);
 	}
 	/* Alarms of rules that are gone clear now, with their notification. */
 	alarm_engine_prune(alarms, c, mib_notify_event, NULL);

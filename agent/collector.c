@@ -36,9 +36,162 @@ struct collector {
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
 	struct api_result *api;		/* the collector thread's current one */
+	struct rule *rules;		/* accounting-based thresholds of this instance (lock) */
+	size_t n_rules;
 	void (*notify)(void *);
 	void *notify_arg;
 };
+
+/* What the collector needs of a rate or latency threshold. */
+struct rule {
+	char *name;
+	enum cfg_metric metric;
+	enum cfg_scope_kind scope;
+	char *scope_name;	/* NULL: every row */
+	unsigned window;
+};
+
+static void
+rules_free(struct rule *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].scope_name);
+	}
+	free(r);
+}
+
+static bool
+rule_is_acct(enum cfg_metric m)
+{
+	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
+	    m == CFG_METRIC_DEFERRAL_RATE || m == CFG_METRIC_LATENCY_P95;
+}
+
+void
+collector_set_rules(struct collector *col, const struct cfg *c)
+{
+	struct rule *rules = calloc(c->n_th ? c->n_th : 1, sizeof(*rules));
+	size_t i, n = 0;
+
+	if (!rules)
+		return;
+	for (i = 0; i < c->n_th; i++) {
+		const struct cfg_threshold *th = &c->th[i];
+
+		if (!rule_is_acct(th->metric) || (th->instance && strcmp(th->instance, col->name) != 0))
+			continue;
+		rules[n].name = strdup(th->rule);
+		rules[n].metric = th->metric;
+		rules[n].scope = th->scope;
+		rules[n].scope_name = th->scope_name ? strdup(th->scope_name) : NULL;
+		rules[n].window = th->window ? th->window : c->stats_window;
+		n++;
+	}
+	pthread_mutex_lock(&col->lock);
+	rules_free(col->rules, col->n_rules);
+	col->rules = rules;
+	col->n_rules = n;
+	pthread_mutex_unlock(&col->lock);
+}
+
+static int
+metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, const char *kind,
+	    const char *name, const struct acct_window *w, enum cfg_metric metric)
+{
+	struct snap_metric *e;
+	uint64_t attempts = w->delivered + w->bounced + w->deferred;
+	size_t len = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct snap_metric *p = realloc(*m, c * sizeof(*p));
+
+		if (!p)
+			return -1;
+		*m = p;
+		*cap = c;
+	}
+	e = &(*m)[*n];
+	e->rule = rule;
+	e->subject = malloc(len);
+	if (!e->subject)
+		return -1;
+	snprintf(e->subject, len, name ? "%s:%s" : "%s", kind, name);
+	e->samples = attempts;
+	switch (metric) {
+	case CFG_METRIC_BOUNCE_RATE:
+		e->value = w->delivered + w->bounced ? w->bounced * 10000 / (w->delivered + w->bounced) : 0;
+		break;
+	case CFG_METRIC_HARD_BOUNCE_RATE:
+		e->value = w->delivered + w->bounced ?
+		    w->hard_bounced * 10000 / (w->delivered + w->bounced) : 0;
+		break;
+	case CFG_METRIC_DEFERRAL_RATE:
+		e->value = attempts ? w->deferred * 10000 / attempts : 0;
+		break;
+	default:
+		e->value = w->p95;
+		break;
+	}
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The values of the rate and latency thresholds, over each rule's own
+ * window: they need the statistics, which live on this thread.
+ */
+static void
+metrics_compute(struct collector *col, struct snap_source *src)
+{
+	struct snap_metric *m = NULL;
+	size_t n = 0, cap = 0, i;
+	const char **names = NULL;
+	size_t n_names = 0;
+
+	pthread_mutex_lock(&col->lock);
+	for (i = 0; i < col->n_rules; i++) {
+		const struct rule *r = &col->rules[i];
+		enum acct_scope sc = r->scope == CFG_SCOPE_DOMAIN ? ACCT_SCOPE_DOMAIN :
+		    r->scope == CFG_SCOPE_VMTA ? ACCT_SCOPE_VMTA : ACCT_SCOPE_ALL;
+		const char *kind = sc == ACCT_SCOPE_DOMAIN ? "domain" : "vmta";
+		struct acct_window w;
+		size_t k;
+
+		if (sc == ACCT_SCOPE_ALL) {
+			if (acct_stats_window(col->stats, sc, NULL, r->window, src->now, &w) == 0)
+				metric_push(&m, &n, &cap, r->name, "instance", NULL, &w, r->metric);
+		} else if (r->scope_name) {
+			char lower[256];
+
+			for (k = 0; r->scope_name[k] && k + 1 < sizeof(lower); k++)
+				lower[k] = (char)(r->scope_name[k] >= 'A' && r->scope_name[k] <= 'Z' ?
+				    r->scope_name[k] + 32 : r->scope_name[k]);
+			lower[k] = '\0';
+			if (acct_stats_window(col->stats, sc, sc == ACCT_SCOPE_DOMAIN ? lower :
+			    r->scope_name, r->window, src->now, &w) == 0)
+				metric_push(&m, &n, &cap, r->name, kind, r->scope_name, &w, r->metric);
+		} else {
+			n_names = acct_stats_names(col->stats, sc, NULL, 0);
+			free(names);
+			names = malloc(sizeof(*names) * (n_names ? n_names : 1));
+			if (!names)
+				break;
+			n_names = acct_stats_names(col->stats, sc, names, n_names);
+			for (k = 0; k < n_names; k++)
+				if (acct_stats_window(col->stats, sc, names[k], r->window, src->now, &w) == 0 &&
+				    w.delivered + w.bounced + w.deferred > 0)
+					metric_push(&m, &n, &cap, r->name, kind, names[k], &w, r->metric);
+		}
+	}
+	pthread_mutex_unlock(&col->lock);
+	free(names);
+	src->metrics = m;
+	src->n_metrics = n;
+}
 
 static void
 on_record(void *arg, const struct acct_record *r)
@@ -102,6 +255,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 		if (!col->reader)
 			goto fail;
 	}
+	collector_set_rules(col, c);
 	return col;
 fail:
 	log_msg(LOG_ERR, "instance %s: cannot set up its collector", ci->name);
@@ -123,6 +277,7 @@ publish(struct collector *col)
 	struct snap_instance *s;
 
 	if (col->reader) {
+		metrics_compute(col, &src);
 		src.acct = acct_stats_view(col->stats, src.now);
 		src.acct_records = acct_reader_records(col->reader);
 		src.acct_malformed = acct_reader_malformed(col->reader);
@@ -153,6 +308,7 @@ collector_run(void *arg)
 		bool stop;
 
 		if (col->reader) {
+			acct_stats_set_now(col->stats, (int64_t)time(NULL));
 			read = acct_reader_poll(col->reader, COLLECTOR_READ_BUDGET);
 			if (read > 0)
 				dirty = true;
@@ -227,6 +383,7 @@ collector_free(struct collector *col)
 	api_result_unref(col->api);
 	api_result_unref(col->api_new);
 	snapshot_free(col->pending);
+	rules_free(col->rules, col->n_rules);
 	pthread_mutex_destroy(&col->lock);
 	pthread_cond_destroy(&col->wake);
 	free(col->name);

@@ -21,6 +21,9 @@ int collector_start(struct collector *col);
 /* Stops both threads within about a second and frees everything. */
 void collector_free(struct collector *col);
 
+/* Takes the rate and latency thresholds that apply to this instance (after a reload too). */
+void collector_set_rules(struct collector *col, const struct cfg *c);
+
 /* The newest snapshot not taken yet, or NULL. The caller owns it. */
 struct snap_instance *collector_take(struct collector *col);
 

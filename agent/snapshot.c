@@ -21,6 +21,9 @@ snapshot_free(struct snap_instance *s)
 		free(s->tab[i].row);
 	}
 	mib_rows_clear(&s->queue_idx);
+	for (i = 0; i < (int)s->n_metrics; i++)
+		free(s->metrics[i].subject);
+	free(s->metrics);
 	api_result_unref(s->api);
 	if (s->owned_free)
 		s->owned_free(s->owned);
@@ -220,6 +223,9 @@ snapshot_build(struct snap_source *src)
 	s->owned = src->acct;
 	s->owned_free = snapshot_acct_view_free;
 	src->acct = NULL;
+	s->metrics = src->metrics;
+	s->n_metrics = src->n_metrics;
+	src->metrics = NULL;
 	if (!s->name || !s->public_url)
 		goto fail;
 

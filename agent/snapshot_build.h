@@ -19,6 +19,8 @@ struct snap_source {
 	uint64_t acct_records, acct_malformed;
 	int64_t acct_last_record;
 	int64_t now;			/* wall clock */
+	struct snap_metric *metrics;	/* taken */
+	size_t n_metrics;
 };
 
 /* NULL on allocation failure (src->acct is freed then too). */

@@ -1,0 +1,110 @@
+/*
+ * What the accounting records add up to, per instance: counters since
+ * start, counts and latency percentiles over sliding windows, per domain,
+ * VirtualMTA, job, bounce category and (domain, DSN status). Bounded: at
+ * most max_rows keys per table, and keys idle for idle_drop seconds go.
+ * Owned by one thread (the collector); acct_stats_view() copies out what
+ * the SNMP side needs.
+ */
+#ifndef PMTA_ACCT_STATS_H
+#define PMTA_ACCT_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acct_record.h"
+
+#define ACCT_WINDOW_MAX 3600	/* longest window a query may ask for */
+#define ACCT_SLICE 10		/* seconds per window slice: window edges are this accurate */
+
+struct acct_stats_config {
+	const char *const *hard_categories;	/* NULL: bad-mailbox, bad-domain, inactive-mailbox, routing-errors */
+	size_t n_hard;
+	unsigned window;	/* pmtaStatsWindow */
+	size_t max_rows;	/* per table */
+	unsigned idle_drop;	/* seconds */
+};
+
+/* A domain or VirtualMTA, with its latency. */
+struct acct_entity_row {
+	const char *name;
+	uint64_t delivered, bounced, hard_bounced, soft_bounced, deferred, remote_bounced;
+	uint32_t win_delivered, win_bounced, win_deferred;
+	uint32_t bounce_rate, deferral_rate;	/* basis points */
+	uint64_t latency_count;
+	uint32_t latency_win_count;
+	uint32_t p50, p90, p95, p99, max;	/* seconds, over the window */
+};
+
+struct acct_job_row {
+	const char *name;
+	uint64_t delivered, bounced, hard_bounced, soft_bounced, deferred;
+};
+
+struct acct_bounce_row {
+	const char *category;
+	bool hard;
+	uint64_t count;
+	uint32_t win_count;
+};
+
+struct acct_deferral_row {
+	const char *domain;
+	const char *status;
+	uint64_t count;
+	uint32_t win_count;
+	const char *last_diag;
+	int64_t last_seen;	/* timeLogged of the newest record */
+};
+
+struct acct_view {
+	struct acct_entity_row all;	/* the whole instance (latency row "all") */
+	struct acct_entity_row *domains, *vmtas;
+	size_t n_domains, n_vmtas;
+	struct acct_job_row *jobs;
+	size_t n_jobs;
+	struct acct_bounce_row *bounces;
+	size_t n_bounces;
+	struct acct_deferral_row *deferrals;
+	size_t n_deferrals;
+	uint64_t rows_dropped;		/* keys refused (table full) or aged out, ever */
+	char *strings;			/* every name above points in here */
+};
+
+/* Counts over one window, for the alarm engine. */
+struct acct_window {
+	uint64_t delivered, bounced, hard_bounced, deferred;
+	uint32_t p95;
+};
+
+enum acct_scope { ACCT_SCOPE_ALL = 1, ACCT_SCOPE_DOMAIN = 2, ACCT_SCOPE_VMTA = 3 };
+
+struct acct_stats;
+
+struct acct_stats *acct_stats_new(const struct acct_stats_config *c);
+void acct_stats_free(struct acct_stats *s);
+
+/* The wall clock windows are measured against (the collector sets it as it reads). */
+void acct_stats_set_now(struct acct_stats *s, int64_t now);
+
+void acct_stats_add(struct acct_stats *s, const struct acct_record *r);
+
+/* An immutable copy of every table at now; drops idle keys first. NULL on no memory. */
+struct acct_view *acct_stats_view(struct acct_stats *s, int64_t now);
+void acct_view_free(struct acct_view *v);
+
+/* Counts over the last `window` seconds (<= ACCT_WINDOW_MAX) of one subject. -1: no such row. */
+int acct_stats_window(const struct acct_stats *s, enum acct_scope scope, const char *name,
+		      unsigned window, int64_t now, struct acct_window *out);
+
+/* Enumerates the names of the domain or VirtualMTA rows (for "domain:*" rules);
+ * with names NULL, returns how many there are. */
+size_t acct_stats_names(const struct acct_stats *s, enum acct_scope scope,
+			const char **names, size_t max);
+
+/* The latency histogram's representative value for a latency, and its bucket (exposed for tests). */
+unsigned acct_latency_bucket(uint64_t seconds);
+uint32_t acct_latency_value(unsigned bucket);
+
+#endif

@@ -1,0 +1,128 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "acct_stats.h"
+#include "mib_oids.h"
+#include "snapshot_acct.h"
+
+void
+snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *vmtas, size_t *jobs)
+{
+	*domains = av->n_domains;
+	*vmtas = av->n_vmtas;
+	*jobs = av->n_jobs;
+}
+
+void
+snapshot_acct_view_free(void *av)
+{
+	acct_view_free(av);
+}
+
+static void
+entity_row(struct snap_row *r, const struct acct_entity_row *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->name = e->name;
+	r->col[PMTA_ENTITY_DELIVERED] = e->delivered;
+	r->col[PMTA_ENTITY_BOUNCED] = e->bounced;
+	r->col[PMTA_ENTITY_HARD_BOUNCED] = e->hard_bounced;
+	r->col[PMTA_ENTITY_SOFT_BOUNCED] = e->soft_bounced;
+	r->col[PMTA_ENTITY_DEFERRED] = e->deferred;
+	r->col[PMTA_ENTITY_REMOTE_BOUNCED] = e->remote_bounced;
+	r->col[PMTA_ENTITY_WIN_DELIVERED] = e->win_delivered;
+	r->col[PMTA_ENTITY_WIN_BOUNCED] = e->win_bounced;
+	r->col[PMTA_ENTITY_WIN_DEFERRED] = e->win_deferred;
+	r->col[PMTA_ENTITY_BOUNCE_RATE] = e->bounce_rate;
+	r->col[PMTA_ENTITY_DEFERRAL_RATE] = e->deferral_rate;
+	r->col[PMTA_ENTITY_LATENCY_P50] = e->p50;
+	r->col[PMTA_ENTITY_LATENCY_P95] = e->p95;
+	r->col[PMTA_ENTITY_LATENCY_P99] = e->p99;
+}
+
+static void
+latency_row(struct snap_row *r, uint32_t scope, const struct acct_entity_row *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->scope = scope;
+	r->name = e->name;
+	r->col[PMTA_LATENCY_COUNT] = e->latency_count;
+	r->col[PMTA_LATENCY_WIN_COUNT] = e->latency_win_count;
+	r->col[PMTA_LATENCY_WIN_P50] = e->p50;
+	r->col[PMTA_LATENCY_WIN_P90] = e->p90;
+	r->col[PMTA_LATENCY_WIN_P95] = e->p95;
+	r->col[PMTA_LATENCY_WIN_P99] = e->p99;
+	r->col[PMTA_LATENCY_WIN_MAX] = e->max;
+}
+
+int
+snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
+{
+	struct snap_table *t;
+	size_t i, n;
+
+	t = &s->tab[SNAP_DOMAIN];
+	for (i = 0; i < av->n_domains; i++)
+		entity_row(&t->row[t->n++], &av->domains[i]);
+	t = &s->tab[SNAP_VMTA];
+	for (i = 0; i < av->n_vmtas; i++)
+		entity_row(&t->row[t->n++], &av->vmtas[i]);
+	t = &s->tab[SNAP_JOB];
+	for (i = 0; i < av->n_jobs; i++) {
+		struct snap_row *r = &t->row[t->n++];
+
+		memset(r, 0, sizeof(*r));
+		r->name = av->jobs[i].name;
+		r->col[PMTA_JOB_DELIVERED] = av->jobs[i].delivered;
+		r->col[PMTA_JOB_BOUNCED] = av->jobs[i].bounced;
+		r->col[PMTA_JOB_HARD_BOUNCED] = av->jobs[i].hard_bounced;
+		r->col[PMTA_JOB_SOFT_BOUNCED] = av->jobs[i].soft_bounced;
+		r->col[PMTA_JOB_DEFERRED] = av->jobs[i].deferred;
+	}
+
+	t = &s->tab[SNAP_BOUNCE];
+	t->row = calloc(av->n_bounces ? av->n_bounces : 1, sizeof(*t->row));
+	if (!t->row)
+		return -1;
+	for (i = 0; i < av->n_bounces; i++) {
+		struct snap_row *r = &t->row[t->n++];
+
+		r->name = av->bounces[i].category;
+		r->col[PMTA_BOUNCE_CLASS] = av->bounces[i].hard ? PMTA_BOUNCE_CLASS_HARD :
+		    PMTA_BOUNCE_CLASS_SOFT;
+		r->col[PMTA_BOUNCE_COUNT] = av->bounces[i].count;
+		r->col[PMTA_BOUNCE_WIN_COUNT] = av->bounces[i].win_count;
+	}
+
+	t = &s->tab[SNAP_DEFERRAL];
+	t->row = calloc(av->n_deferrals ? av->n_deferrals : 1, sizeof(*t->row));
+	if (!t->row)
+		return -1;
+	for (i = 0; i < av->n_deferrals; i++) {
+		struct snap_row *r = &t->row[t->n++];
+
+		r->name = av->deferrals[i].domain;
+		r->name2 = av->deferrals[i].status;
+		r->text = av->deferrals[i].last_diag;
+		r->col[PMTA_DEFERRAL_COUNT] = av->deferrals[i].count;
+		r->col[PMTA_DEFERRAL_WIN_COUNT] = av->deferrals[i].win_count;
+		r->col[PMTA_DEFERRAL_LAST_SEEN_AGE] = (uint64_t)av->deferrals[i].last_seen;
+	}
+
+	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */
+	t = &s->tab[SNAP_LATENCY];
+	n = 1 + av->n_domains + av->n_vmtas;
+	t->row = calloc(n, sizeof(*t->row));
+	if (!t->row)
+		return -1;
+	latency_row(&t->row[t->n++], PMTA_SCOPE_ALL, &av->all);
+	for (i = 0; i < av->n_domains; i++)
+		if (av->domains[i].latency_count)
+			latency_row(&t->row[t->n++], PMTA_SCOPE_DOMAIN, &av->domains[i]);
+	for (i = 0; i < av->n_vmtas; i++)
+		if (av->vmtas[i].latency_count)
+			latency_row(&t->row[t->n++], PMTA_SCOPE_VMTA, &av->vmtas[i]);
+	return 0;
+}

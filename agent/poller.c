@@ -45,8 +45,8 @@ poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *
 	if (!(prev->have & PMTA_HAVE_TRAFFIC) || !(cur->have & PMTA_HAVE_TRAFFIC))
 		return false;
 	if ((prev->have & PMTA_HAVE_TIMES) && (cur->have & PMTA_HAVE_TIMES) &&
-	    prev->startup_time != cur->startup_time)
-		return true;
+	    cur->startup_time > prev->startup_time + 1)
+		return true;	/* started again (a second of slack for clock rounding) */
 	return cur->in_rcpt < prev->in_rcpt || cur->in_msg < prev->in_msg ||
 	    cur->in_kb < prev->in_kb || cur->out_rcpt < prev->out_rcpt ||
 	    cur->out_msg < prev->out_msg || cur->out_kb < prev->out_kb;
@@ -88,8 +88,8 @@ poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn
 		p->http = pmta_http_new(&o);
 		if (!p->http)
 			goto fail;
+		/* Until the first poll answers, the API counts as unreachable. */
 		p->cur->status = PMTA_API_UNREACHABLE;
-		snprintf(p->cur->last_error, sizeof(p->cur->last_error), "not polled yet");
 	} else {
 		p->cur->status = PMTA_API_NOT_CONFIGURED;
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -120,10 +121,19 @@ num_at(const xmlNode *n, const char *p)
 	return v;
 }
 
+/* Blanks and control characters: both become nothing at the ends, spaces inside. */
+static bool
+blank(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f;
+}
+
 /*
- * Copies text into a fixed field: blanks trimmed, control characters made
- * spaces (these strings reach SNMP DisplayStrings and log lines), cut at a
- * UTF-8 character boundary when too long.
+ * Copies text into a fixed field: blanks and control characters trimmed at
+ * both ends, control characters inside made spaces (these strings reach
+ * SNMP DisplayStrings and log lines), cut at a UTF-8 character boundary
+ * when too long. libxml2 hands out valid UTF-8, so only the cut can break
+ * a sequence.
  */
 static void
 copy_text(char *dst, size_t size, const char *src)
@@ -133,21 +143,23 @@ copy_text(char *dst, size_t size, const char *src)
 	dst[0] = '\0';
 	if (!src)
 		return;
-	while (isspace((unsigned char)*src))
+	while (*src && blank((unsigned char)*src))
 		src++;
 	len = strlen(src);
-	while (len && isspace((unsigned char)src[len - 1]))
+	while (len && blank((unsigned char)src[len - 1]))
 		len--;
 	if (len >= size) {
 		len = size - 1;
-		/* Do not end inside a multi-byte sequence. */
+		/* src[len] is the first byte left out: if it continues a sequence, drop its start too. */
 		while (len && ((unsigned char)src[len] & 0xC0) == 0x80)
+			len--;
+		while (len && blank((unsigned char)src[len - 1]))
 			len--;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		dst[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+		dst[i] = blank(c) ? ' ' : (char)c;
 	}
 	dst[len] = '\0';
 }
@@ -161,22 +173,44 @@ copy_at(char *dst, size_t size, const xmlNode *n)
 	xmlFree(f);
 }
 
+/* Reads exactly `width` ASCII digits at s; false on anything else. */
+static bool
+digits(const char *s, int width, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < width; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Strict "YYYY-MM-DD HH:MM:SS": digits and separators at fixed places, no
+ * signs or blanks (sscanf would take " -1" for an hour), a real calendar
+ * date from 1970 on, seconds up to 60 (a leap second).
+ */
 int
 pmta_xml_parse_time(const char *s, int64_t *out)
 {
-	int y, mo, d, h, mi, se, n = 0;
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, se;
 	int64_t days;
 	bool leap;
 
-	if (!s || sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
-	    n != 19 || s[n] != '\0')
+	if (!s || strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
+	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
+	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
+	    !digits(s + 17, 2, &se))
 		return -1;
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
 	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || se > 60)
 		return -1;
-	/* Days since the epoch by the civil-from-days inverse (no timegm: it may take locks). */
+	/* Days since the epoch by the days-from-civil formula (no timegm: not in C11, may lock). */
 	{
 		int yy = y - (mo <= 2);
 		int era = yy / 400;
@@ -274,26 +308,26 @@ pmta_xml_parse_status(const char *buf, size_t len, struct pmta_status *out, char
 		copy_at(s.host_name, sizeof(s.host_name), n);
 		s.have |= PMTA_HAVE_HOSTNAME;
 	}
-	if ((n = child(st, "status"))) {
-		copy_at(s.state, sizeof(s.state), n);
+	/* 5.x says it in words; 3.x only has the shuttingDown flag. */
+	copy_at(s.state, sizeof(s.state), child(st, "status"));
+	if (s.state[0] != '\0') {
 		s.have |= PMTA_HAVE_STATE;
 	} else if (number(child(st, "shuttingDown"), &v)) {
 		snprintf(s.state, sizeof(s.state), "%s", v ? "shuttingDown" : "running");
 		s.have |= PMTA_HAVE_STATE;
 	}
 	{
-		xmlChar *f1, *f2;
-		const char *now = text_of(child(st, "timeNow"), &f1);
-		const char *start = text_of(child(st, "startupTime"), &f2);
 		char a[32], b[32];
+		int64_t now, start;
 
-		copy_text(a, sizeof(a), now);
-		copy_text(b, sizeof(b), start);
-		if (now && start && pmta_xml_parse_time(a, &s.time_now) == 0 &&
-		    pmta_xml_parse_time(b, &s.startup_time) == 0)
+		/* Both or neither: only their difference means something. */
+		copy_at(a, sizeof(a), child(st, "timeNow"));
+		copy_at(b, sizeof(b), child(st, "startupTime"));
+		if (pmta_xml_parse_time(a, &now) == 0 && pmta_xml_parse_time(b, &start) == 0) {
+			s.time_now = now;
+			s.startup_time = start;
 			s.have |= PMTA_HAVE_TIMES;
-		xmlFree(f1);
-		xmlFree(f2);
+		}
 	}
 	if ((n = path(st, "traffic"))) {
 		s.have |= PMTA_HAVE_TRAFFIC;
@@ -383,8 +417,8 @@ queue_from(const xmlNode *e, struct pmta_queue *q)
 	q->paused = truthy(child(e, "paused"));
 	copy_at(mode, sizeof(mode), child(e, "mode"));
 	/* An absent mode is the usual case on the top-queues page: normal. */
-	q->mode = mode[0] == '\0' || strcmp(mode, "normal") == 0 ? PMTA_QUEUE_MODE_NORMAL :
-	    strcmp(mode, "backoff") == 0 ? PMTA_QUEUE_MODE_BACKOFF : PMTA_QUEUE_MODE_OTHER;
+	q->mode = mode[0] == '\0' || strcasecmp(mode, "normal") == 0 ? PMTA_QUEUE_MODE_NORMAL :
+	    strcasecmp(mode, "backoff") == 0 ? PMTA_QUEUE_MODE_BACKOFF : PMTA_QUEUE_MODE_OTHER;
 	if ((n = child(e, "retryTime"))) {
 		copy_at(when, sizeof(when), n);
 		if (pmta_xml_parse_time(when, &q->retry_time) < 0)
@@ -409,18 +443,22 @@ queue_from(const xmlNode *e, struct pmta_queue *q)
 static void
 item_from(const xmlNode *e, const char *element, struct pmta_item *it)
 {
-	xmlNode *name = child(e, "name");
-
 	memset(it, 0, sizeof(*it));
-	if (!name && strcmp(element, "job") == 0)
-		name = child(e, "id");
-	copy_at(it->name, sizeof(it->name), name);
+	copy_at(it->name, sizeof(it->name), child(e, "name"));
+	if (it->name[0] == '\0' && strcmp(element, "job") == 0)
+		copy_at(it->name, sizeof(it->name), child(e, "id"));
 	number(child(e, "rcp"), &it->rcpt);
 	number(child(e, "kb"), &it->kb);
 	number(child(e, "conn"), &it->conn);
 }
 
-/* Shared walk of rsp/data/<element> lists. */
+/*
+ * Shared walk of rsp/data/<element> lists: at most max named entries kept,
+ * in page order. One slot more than kept is allocated as scratch, so an
+ * entry past the cap is only counted as dropped (truncated) if it has a
+ * name: a nameless one would have been skipped anyway. Outputs are written
+ * only on success.
+ */
 static int
 parse_list(const char *buf, size_t len, const char *element, size_t max, size_t esz,
 	   void (*fill)(const xmlNode *, const char *, void *), void **items, size_t *n,
@@ -429,7 +467,8 @@ parse_list(const char *buf, size_t len, const char *element, size_t max, size_t 
 	xmlDoc *doc = parse_rsp(buf, len, err, errlen);
 	xmlNode *data, *e;
 	size_t count = 0, kept = 0;
-	char *arr = NULL;
+	int dropped = 0;
+	char *arr;
 
 	if (!doc)
 		return -1;
@@ -439,34 +478,31 @@ parse_list(const char *buf, size_t len, const char *element, size_t max, size_t 
 			count++;
 	if (count > max)
 		count = max;
-	if (count) {
-		arr = calloc(count, esz);
-		if (!arr) {
-			xmlFreeDoc(doc);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+	arr = calloc(count + 1, esz);
+	if (!arr) {
+		xmlFreeDoc(doc);
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	if (truncated)
-		*truncated = 0;
 	for (e = data ? data->children : NULL; e; e = e->next) {
-		char *slot;
+		char *slot = arr + kept * esz;
 
 		if (!is(e, element))
 			continue;
+		fill(e, element, slot);
+		if (slot[0] == '\0')	/* both structs start with the name: no name, no entry */
+			continue;
 		if (kept == count) {
-			if (truncated)
-				*truncated = 1;
+			dropped = 1;
 			break;
 		}
-		slot = arr + kept * esz;
-		fill(e, element, slot);
-		if (slot[0] != '\0')	/* both structs start with the name: no name, no entry */
-			kept++;
+		kept++;
 	}
 	xmlFreeDoc(doc);
 	*items = arr;
 	*n = kept;
+	if (truncated)
+		*truncated = dropped;
 	return 0;
 }
 

@@ -1,0 +1,357 @@
+"""Integration-test harness: a private snmpd (AgentX master), snmptrapd, the
+PowerMTA simulator and the agent, on loopback, free ports, a temporary
+directory, every process stopped by the PID this harness started, every wait
+bounded and polled instead of slept."""
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+TOP_BUILDDIR = os.environ.get("top_builddir") or os.path.join(TOP_SRCDIR, "build")
+AGENT = os.path.join(TOP_BUILDDIR, "agent", "pmta-monitor-agent")
+SIM = os.path.join(TOP_SRCDIR, "scripts", "pmta-sim")
+
+
+def find_base_mibs():
+    dirs = sorted(glob.glob("/usr/lib/erlang/lib/snmp-*/mibs"))
+    if not dirs:
+        raise RuntimeError("the IETF base MIBs of Debian's erlang-snmp are missing (apt-get install erlang-snmp)")
+    return dirs[-1]
+
+
+def free_port(kind="udp"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    """Polls pred() until it returns a true value; fails after timeout seconds."""
+    end = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < end:
+        try:
+            last = pred()
+            if last:
+                return last
+        except Exception as e:  # a failing probe is "not yet"
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Proc:
+    def __init__(self, name, argv, env=None, log=None):
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.log = log
+        self.p = None
+
+    def start(self):
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        self.p = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        if self.log:
+            out.close()
+        return self
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+    def send_signal(self, sig):
+        if self.alive():
+            os.kill(self.p.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=5):
+        if not self.alive():
+            return self.p.returncode if self.p else None
+        os.kill(self.p.pid, sig)
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.p.pid, signal.SIGKILL)
+            return self.p.wait(5)
+
+
+class Sim:
+    def __init__(self, env, scenario, api_key=None, tls=False):
+        self.env = env
+        env.n_sims = getattr(env, "n_sims", 0) + 1
+        self.dir = env.mkdir(f"sim{env.n_sims}")
+        self.scenario_path = os.path.join(self.dir, "scenario.json")
+        self.port_file = os.path.join(self.dir, "port")
+        self.api_key = api_key
+        self.tls = tls
+        self.port = 0
+        self.set_scenario(scenario)
+        if tls:
+            self.cert = os.path.join(self.dir, "cert.pem")
+            self.key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                            "-keyout", self.key, "-out", self.cert], check=True, capture_output=True)
+            self.ca_file = self.cert
+        self.start()
+
+    @property
+    def url(self):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def start(self):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        argv = [sys.executable, SIM, "--scenario", self.scenario_path, "--port", str(self.port),
+                "--port-file", self.port_file]
+        if self.api_key:
+            argv += ["--api-key", self.api_key]
+        if self.tls:
+            argv += ["--tls-cert", self.cert, "--tls-key", self.key]
+        self.proc = self.env.spawn("sim", argv, log=os.path.join(self.dir, "sim.log"))
+        self.port = int(wait_for(lambda: open(self.port_file).read().strip(), 10, "the simulator's port"))
+
+    def set_scenario(self, scenario):
+        tmp = self.scenario_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(scenario, f)
+        os.replace(tmp, self.scenario_path)
+
+    def stats(self):
+        import urllib.request
+        ctx = None
+        if self.tls:
+            import ssl
+            ctx = ssl.create_default_context(cafile=self.ca_file)
+        with urllib.request.urlopen(self.url + "/_sim/stats", timeout=5, context=ctx) as r:
+            return json.load(r)
+
+    def kill(self):
+        self.proc.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.kill()
+        self.start()
+
+
+class Env:
+    """One test's world. Use as a context manager."""
+
+    def __init__(self, name="test"):
+        self.name = name
+        self.tmp = tempfile.mkdtemp(prefix=f"pmta-{name}-")
+        os.chmod(self.tmp, 0o755)
+        self.procs = []
+        self.base_mibs = find_base_mibs()
+        self.snmp_port = free_port("udp")
+        self.trap_port = None
+        self.snmpd = None
+        self.trapd = None
+        self.agent = None
+        self.socket = os.path.join(self.tmp, "agentx.sock")
+        self.failed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        for p in reversed(self.procs):
+            p.stop()
+        if et is not None or self.failed:
+            print(f"--- {self.name} failed; logs in {self.tmp}", file=sys.stderr)
+            for f in sorted(glob.glob(os.path.join(self.tmp, "**", "*.log"), recursive=True)):
+                print(f"--- {f} (tail)", file=sys.stderr)
+                with open(f, errors="replace") as fh:
+                    print("".join(fh.readlines()[-30:]), file=sys.stderr)
+        if os.environ.get("PMTA_KEEP_TMP") != "1":
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+    def mkdir(self, name):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def spawn(self, name, argv, env=None, log=None):
+        p = Proc(name, argv, env=env, log=log).start()
+        self.procs.append(p)
+        return p
+
+    def snmp_env(self):
+        e = dict(os.environ)
+        e.update(MIBS="", HOME=self.tmp, SNMP_PERSISTENT_DIR=self.path("persist"))
+        return e
+
+    # --- snmpd and snmptrapd ---
+    def start_trapd(self):
+        self.trap_port = free_port("udp")
+        conf = self.path("snmptrapd.conf")
+        with open(conf, "w") as f:
+            f.write(f"snmpTrapdAddr udp:127.0.0.1:{self.trap_port}\ndisableAuthorization yes\n"
+                    "format2 TRAP %B %P %V|%v\\n\n")
+        self.traplog = self.path("traps.log")
+        os.makedirs(self.path("persist"), exist_ok=True)
+        self.trapd = self.spawn("snmptrapd", ["snmptrapd", "-f", "-C", "-c", conf, "-n", "-On", "-Lf", self.traplog],
+                                env=self.snmp_env())
+        wait_for(lambda: os.path.exists(self.traplog) and "NET-SNMP version" in open(self.traplog).read(),
+                 10, "snmptrapd to start")
+
+    def start_snmpd(self, extra=""):
+        conf = self.path("snmpd.conf")
+        with open(conf, "w") as f:
+            f.write(f"agentaddress udp:127.0.0.1:{self.snmp_port}\nmaster agentx\n"
+                    f"agentXSocket unix:{self.socket}\nagentXPerms 0660 0700\nagentXTimeout 1\n"
+                    "rocommunity public 127.0.0.1\nrwcommunity private 127.0.0.1\n")
+            if self.trap_port:
+                f.write(f"trap2sink udp:127.0.0.1:{self.trap_port} public\n")
+            f.write(extra)
+        os.makedirs(self.path("persist"), exist_ok=True)
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+        self.snmpd = self.spawn("snmpd", ["snmpd", "-f", "-C", "-c", conf, "-I", "-smux,mta_sendmail",
+                                          "-Lf", self.path("snmpd.log")], env=self.snmp_env())
+        wait_for(lambda: os.path.exists(self.socket), 10, "snmpd's AgentX socket")
+        wait_for(lambda: self.run(["snmpget", "-Oqv"] + self.snmp_args() + [".1.3.6.1.2.1.1.3.0"]).returncode == 0,
+                 10, "snmpd to answer")
+
+    def kill_snmpd(self):
+        self.snmpd.stop(signal.SIGKILL)
+
+    def restart_snmpd(self):
+        if self.snmpd.alive():
+            self.kill_snmpd()
+        self.procs.remove(self.snmpd)
+        self.start_snmpd()
+
+    def traps(self):
+        """Notifications received: [(trap_oid, {varbind_oid: value})], coldStart and others included."""
+        out = []
+        if not os.path.exists(self.traplog):
+            return out
+        for line in open(self.traplog, errors="replace"):
+            if not line.startswith("TRAP "):
+                continue
+            parts = line.rstrip("\n").split("|")
+            vbs = {}
+            trap_oid = None
+            for vb in parts[1:]:
+                if " = " not in vb:
+                    continue
+                k, v = vb.split(" = ", 1)
+                k = k.strip()
+                if k == ".1.3.6.1.6.3.1.1.4.1.0":
+                    trap_oid = v.split(": ", 1)[-1].strip()
+                vbs[k] = v.split(": ", 1)[-1].strip().strip('"')
+            out.append((trap_oid, vbs))
+        return out
+
+    # --- the agent ---
+    def write_conf(self, text, name="pmta-monitor.conf"):
+        conf = self.path(name)
+        with open(conf, "w") as f:
+            f.write(text)
+        os.chmod(conf, 0o600)
+        return conf
+
+    def start_agent(self, conf_text, extra_args=(), wait=True):
+        conf = self.write_conf(conf_text)
+        self.agent_log = self.path("agent.log")
+        self.agent_pidfile = self.path("agent.pid")
+        self.agent = self.spawn("agent", [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
+                                          "-Lf", self.agent_log, "-p", self.agent_pidfile] + list(extra_args))
+        if wait:
+            wait_for(lambda: self.get("pmtaAgentVersion.0") is not None, 15, "the agent to answer")
+        return self.agent
+
+    def agent_log_text(self):
+        return open(self.agent_log, errors="replace").read() if os.path.exists(self.agent_log) else ""
+
+    # --- net-snmp's tools ---
+    def snmp_args(self, community="public"):
+        return ["-v2c", "-c", community, "-t", "2", "-r", "1", "-M", f"+{self.base_mibs}:{TOP_SRCDIR}/mibs",
+                "-m", "PMTA-MONITOR-MIB", f"127.0.0.1:{self.snmp_port}"]
+
+    def run(self, argv, timeout=30):
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=self.snmp_env())
+
+    def get(self, name, timed=False):
+        """The value of one object (as snmpget -Oqv prints it), None if absent."""
+        t0 = time.monotonic()
+        r = self.run(["snmpget", "-Oqv", "-Oe", "-OU", "-Ot"] + self.snmp_args() + [name])
+        dt = time.monotonic() - t0
+        v = r.stdout.strip() if r.returncode == 0 else None
+        if v is not None and (v.startswith("No Such") or v.startswith("No more")):
+            v = None
+        if v is not None and v.startswith('"') and v.endswith('"'):
+            v = v[1:-1]
+        return (v, dt) if timed else v
+
+    def walk(self, name, numeric=False):
+        """[(oid-or-name, value)] of a subtree."""
+        opts = ["-OQ", "-Oe", "-OU"] + (["-On"] if numeric else ["-Os"])
+        r = self.run(["snmpwalk", "-Cc"] + opts + self.snmp_args() + [name])
+        if r.returncode != 0:
+            raise AssertionError(f"snmpwalk {name}: {r.stderr.strip()}")
+        rows = []
+        for line in r.stdout.splitlines():
+            if " = " in line:
+                k, v = line.split(" = ", 1)
+                rows.append((k.strip(), v.strip().strip('"')))
+        return rows
+
+    def table(self, name):
+        """snmptable as a list of dicts keyed by column name, with the index under 'index'."""
+        r = self.run(["snmptable", "-Cf", "\t", "-Ci", "-CH", "-Oe", "-OU", "-Ot"] + self.snmp_args() + [name])
+        if r.returncode != 0:
+            raise AssertionError(f"snmptable {name}: {r.stderr.strip()}")
+        hdr = self.run(["snmptable", "-Cf", "\t", "-Ci", "-Ch", "-Oe", "-OU"] + self.snmp_args() + [name])
+        cols = hdr.stdout.splitlines()[0].split("\t") if hdr.stdout.strip() else []
+        rows = []
+        for line in r.stdout.splitlines():
+            if not line.strip():
+                continue
+            vals = [v[1:-1] if len(v) > 1 and v[0] == '"' and v[-1] == '"' else v
+                    for v in line.split("\t")]
+            rows.append(dict(zip(cols, vals)))
+        return rows
+
+    def set(self, name, typ, value):
+        return self.run(["snmpset"] + self.snmp_args("private") + [name, typ, str(value)])
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main(tests):
+    """Runs test functions in order; exits non-zero if any failed."""
+    failed = 0
+    for t in tests:
+        t0 = time.monotonic()
+        try:
+            t()
+            print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
+        except Exception as e:
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print(f"FAIL {t.__name__}: {e}", flush=True)
+    sys.exit(1 if failed else 0)

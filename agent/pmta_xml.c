@@ -11,6 +11,11 @@
 
 #include "pmta_xml.h"
 
+/*
+ * libxml2 sets up its globals (and, with threads, its per-thread error
+ * state keys) on first use; doing that from two workers at once is a race,
+ * so the agent calls this once at start-up on the main thread.
+ */
 void
 pmta_xml_init(void)
 {
@@ -391,6 +396,7 @@ truthy(const xmlNode *n)
 	return strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0;
 }
 
+/* One rsp/data/queue element into *q (zeroed first); an empty q->name means skip it. */
 static void
 queue_from(const xmlNode *e, struct pmta_queue *q)
 {
@@ -440,6 +446,7 @@ queue_from(const xmlNode *e, struct pmta_queue *q)
 	}
 }
 
+/* One rsp/data/<element> entry into *it; jobs fall back to <id> for a name. */
 static void
 item_from(const xmlNode *e, const char *element, struct pmta_item *it)
 {

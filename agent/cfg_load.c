@@ -33,7 +33,13 @@ on_log(int major, int minor, void *server_arg, void *client_arg)
 	(void)major;
 	(void)minor;
 	(void)client_arg;
-	if (loading && m->priority <= LOG_WARNING)
+	/*
+	 * Only messages about a line of a file: init_snmp() also connects to
+	 * the master while we listen, and "snmpd is not there yet" is no
+	 * configuration problem.
+	 */
+	if (loading && m->priority <= LOG_WARNING && m->msg && strstr(m->msg, ": line ") &&
+	    (strstr(m->msg, "Error:") || strstr(m->msg, "Warning:")))
 		problems++;
 	return 0;
 }

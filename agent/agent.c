@@ -338,28 +338,36 @@ pidfile_write(const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/*
+ * Started as root, the agent gives root up once the AgentX socket, the log
+ * and the pid file are open: it only reads files and talks HTTP. With no
+ * pmtaRunAsUser it becomes "nobody". The user needs read access to the
+ * accounting files and the configuration (for SIGHUP), and snmpd's
+ * agentXPerms must let it reconnect.
+ */
 static int
 drop_privileges(const char *user)
 {
+	const char *name = user ? user : "nobody";
 	struct passwd *pw;
 
-	if (getuid() != 0)
+	if (geteuid() != 0)
 		return 0;
-	if (!user) {
-		snmp_log(LOG_WARNING, "running as root: set pmtaRunAsUser to drop privileges\n");
-		return 0;
-	}
-	pw = getpwnam(user);
+	pw = getpwnam(name);
 	if (!pw) {
-		snmp_log(LOG_ERR, "pmtaRunAsUser %s: no such user\n", user);
+		snmp_log(LOG_ERR, "pmtaRunAsUser %s: no such user\n", name);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		snmp_log(LOG_ERR, "pmtaRunAsUser %s: the agent does not run as root\n", name);
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		snmp_log(LOG_ERR, "cannot become %s: %s\n", user, strerror(errno));
+	    setuid(pw->pw_uid) < 0 || setuid(0) == 0) {
+		snmp_log(LOG_ERR, "cannot become %s: %s\n", name, strerror(errno));
 		return -1;
 	}
-	snmp_log(LOG_INFO, "running as %s\n", user);
+	snmp_log(LOG_INFO, "running as %s (uid %ld)\n", name, (long)pw->pw_uid);
 	return 0;
 }
 

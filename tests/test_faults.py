@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pmtatest import Env, Sim, main, rss_kb, wait_for  # noqa: E402
+from pmtatest import Env, Sim, main, rss_kb, uid_of, wait_for  # noqa: E402
 
 HEADER = "type,timeLogged,timeQueued,rcpt,dsnStatus,dsnDiag,bounceCat,vmta,jobId,queue\r\n"
 PING = 1
@@ -168,8 +168,25 @@ def test_big_backlog_at_start_keeps_snmp_fast():
         assert env.get('pmtaDomainDelivered.1."dom42.example"') == str(total // 5000)
 
 
+def test_root_start_drops_privileges():
+    if os.geteuid() != 0:
+        raise AssertionError("this test needs root (CI runs scripts/check as root)")
+    with Env("fault-root") as env:
+        env.start_snmpd()
+        sim = Sim(env, {"version": "v"})
+        for user, uid in (("pmtaRunAsUser nobody\n", 65534), ("", 65534)):
+            env.start_agent(f"pmtaInstance a {sim.url}\npmtaPollInterval 1\n{user}", as_root=True)
+            wait_for(lambda: env.get("pmtaInstanceVersion.1") == "v", 10, "polling as nobody")
+            assert uid_of(env.agent.pid) == [uid] * 4, uid_of(env.agent.pid)
+            env.agent.stop()
+        env.start_agent(f"pmtaInstance a {sim.url}\npmtaRunAsUser root\n", as_root=True, wait=False)
+        wait_for(lambda: not env.agent.alive(), 10, "refusal to run as root")
+        assert env.agent.p.returncode != 0 and "does not run as root" in env.agent_log_text()
+
+
 if __name__ == "__main__":
     main([test_snmpd_absent_at_start_then_killed_and_restarted, test_answers_stay_fast_while_pmta_hangs,
           test_rotation_by_new_file_rename_copytruncate_and_deletion,
           test_fixed_name_rename_then_create_and_copytruncate,
-          test_partial_line_waits_and_malformed_storm_is_counted, test_big_backlog_at_start_keeps_snmp_fast])
+          test_partial_line_waits_and_malformed_storm_is_counted, test_big_backlog_at_start_keeps_snmp_fast,
+          test_root_start_drops_privileges])

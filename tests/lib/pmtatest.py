@@ -153,6 +153,11 @@ class Env:
         self.name = name
         self.tmp = tempfile.mkdtemp(prefix=f"pmta-{name}-")
         os.chmod(self.tmp, 0o755)
+        # As root, the agent runs as nobody (as it would drop to anyway): it
+        # must be able to write its log and pid file here and read its config.
+        self.as_nobody = os.geteuid() == 0
+        if self.as_nobody:
+            os.chown(self.tmp, 65534, 65534)
         self.procs = []
         self.base_mibs = find_base_mibs()
         self.snmp_port = free_port("udp")
@@ -215,7 +220,7 @@ class Env:
         conf = self.path("snmpd.conf")
         with open(conf, "w") as f:
             f.write(f"agentaddress udp:127.0.0.1:{self.snmp_port}\nmaster agentx\n"
-                    f"agentXSocket unix:{self.socket}\nagentXPerms 0660 0700\nagentXTimeout 1\n"
+                    f"agentXSocket unix:{self.socket}\nagentXPerms 0666 0755\nagentXTimeout 1\n"
                     "rocommunity public 127.0.0.1\nrwcommunity private 127.0.0.1\n")
             if self.trap_port:
                 f.write(f"trap2sink udp:127.0.0.1:{self.trap_port} public\n")
@@ -266,14 +271,20 @@ class Env:
         with open(conf, "w") as f:
             f.write(text)
         os.chmod(conf, 0o600)
+        if self.as_nobody:
+            os.chown(conf, 65534, 65534)
         return conf
 
-    def start_agent(self, conf_text, extra_args=(), wait=True):
+    def start_agent(self, conf_text, extra_args=(), wait=True, as_root=False):
         conf = self.write_conf(conf_text)
         self.agent_log = self.path("agent.log")
         self.agent_pidfile = self.path("agent.pid")
-        self.agent = self.spawn("agent", [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
-                                          "-Lf", self.agent_log, "-p", self.agent_pidfile] + list(extra_args))
+        prefix = []
+        if self.as_nobody and not as_root:
+            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        self.agent = self.spawn("agent", prefix + [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
+                                                   "-Lf", self.agent_log, "-p", self.agent_pidfile] +
+                                list(extra_args))
         if wait:
             wait_for(lambda: self.get("pmtaAgentVersion.0") is not None, 15, "the agent to answer")
         return self.agent
@@ -332,6 +343,13 @@ class Env:
 
     def set(self, name, typ, value):
         return self.run(["snmpset"] + self.snmp_args("private") + [name, typ, str(value)])
+
+
+def uid_of(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("Uid:"):
+            return [int(x) for x in line.split()[1:]]
+    return []
 
 
 def rss_kb(pid):

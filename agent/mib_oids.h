@@ -252,9 +252,41 @@ enum {
 	PMTA_SCOPE_ALL = 1, PMTA_SCOPE_DOMAIN = 2, PMTA_SCOPE_VMTA = 3,
 	PMTA_BOUNCE_CLASS_HARD = 1, PMTA_BOUNCE_CLASS_SOFT = 2,
 	PMTA_SEVERITY_WARNING = 1, PMTA_SEVERITY_CRITICAL = 2,
+	/*
+	 * pmtaQueueMode. The parser's enum pmta_queue_mode (pmta_model.h) owns
+	 * the plain PMTA_QUEUE_MODE_* names and is published as it is; these _V
+	 * values are the MIB's, and tests/mib_oids_dump.c asserts the two agree.
+	 */
 	PMTA_QUEUE_MODE_NORMAL_V = 1, PMTA_QUEUE_MODE_BACKOFF_V = 2, PMTA_QUEUE_MODE_OTHER_V = 3,
 	PMTA_TRUTH_TRUE = 1, PMTA_TRUTH_FALSE = 2,
 };
+
+/*
+ * Every enumerated value of the MIB's INTEGER and TruthValue columns, for
+ * tests/mib-oids.sh: X("object", "label", value)
+ */
+#define PMTA_MIB_ENUMS(X) \
+	X("pmtaInstanceApiStatus", "ok", PMTA_API_STATUS_OK) \
+	X("pmtaInstanceApiStatus", "unreachable", PMTA_API_STATUS_UNREACHABLE) \
+	X("pmtaInstanceApiStatus", "httpError", PMTA_API_STATUS_HTTP_ERROR) \
+	X("pmtaInstanceApiStatus", "badResponse", PMTA_API_STATUS_BAD_RESPONSE) \
+	X("pmtaInstanceApiStatus", "unauthorized", PMTA_API_STATUS_UNAUTHORIZED) \
+	X("pmtaInstanceApiStatus", "timeout", PMTA_API_STATUS_TIMEOUT) \
+	X("pmtaInstanceApiStatus", "notConfigured", PMTA_API_STATUS_NOT_CONFIGURED) \
+	X("pmtaConnDirection", "inbound", PMTA_CONN_DIR_INBOUND) \
+	X("pmtaConnDirection", "outbound", PMTA_CONN_DIR_OUTBOUND) \
+	X("pmtaQueuePaused", "true", PMTA_TRUTH_TRUE) \
+	X("pmtaQueuePaused", "false", PMTA_TRUTH_FALSE) \
+	X("pmtaQueueMode", "normal", PMTA_QUEUE_MODE_NORMAL_V) \
+	X("pmtaQueueMode", "backoff", PMTA_QUEUE_MODE_BACKOFF_V) \
+	X("pmtaQueueMode", "other", PMTA_QUEUE_MODE_OTHER_V) \
+	X("pmtaBounceClass", "hard", PMTA_BOUNCE_CLASS_HARD) \
+	X("pmtaBounceClass", "soft", PMTA_BOUNCE_CLASS_SOFT) \
+	X("pmtaLatencyScope", "all", PMTA_SCOPE_ALL) \
+	X("pmtaLatencyScope", "domain", PMTA_SCOPE_DOMAIN) \
+	X("pmtaLatencyScope", "vmta", PMTA_SCOPE_VMTA) \
+	X("pmtaAlarmSeverity", "warning", PMTA_SEVERITY_WARNING) \
+	X("pmtaAlarmSeverity", "critical", PMTA_SEVERITY_CRITICAL)
 
 /* notifications under pmtaNotifications */
 enum {

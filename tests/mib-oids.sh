@@ -1,10 +1,15 @@
 #!/bin/sh
 # agent/mib_oids.h must mirror the MIB exactly: the same names with the same
-# OIDs, nothing missing on either side; and the MIB must hold every object
-# the foundation issue requires, spelled exactly.
+# OIDs, nothing missing on either side (as libsmi reads the MIB, and as
+# net-snmp does), the same enumerated values; and the MIB must hold every
+# object the foundation issue requires, spelled exactly.
 set -eu
+LC_ALL=C; export LC_ALL	# sort and join must agree on the order
 base=$(ls -d /usr/lib/erlang/lib/snmp-*/mibs 2>/dev/null | head -1)
 [ -n "$base" ] || { echo "FAIL: erlang-snmp base MIBs missing" >&2; exit 1; }
+for tool in smidump snmptranslate; do
+	command -v $tool >/dev/null || { echo "FAIL: $tool is missing" >&2; exit 1; }
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -15,6 +20,44 @@ SMIPATH="$base:$top_srcdir/mibs" smidump -f identifiers "$top_srcdir/mibs/PMTA-M
 	     { print $2, $4 }' | sort >"$tmp/mib"
 if ! diff -u "$tmp/mib" "$tmp/header"; then
 	echo "FAIL: agent/mib_oids.h and the MIB differ (- MIB, + header)" >&2
+	exit 1
+fi
+
+# net-snmp must read the same tree, silently: -Tz lists every node it loaded.
+# MIBS is cleared so that only this module (and what it imports) is loaded.
+snmp() {
+	MIBS= snmptranslate -M "$base:$top_srcdir/mibs" -m PMTA-MONITOR-MIB "$@"
+}
+snmp -Tz >"$tmp/tz" 2>"$tmp/tz.err"
+if [ -s "$tmp/tz.err" ]; then
+	echo "FAIL: net-snmp complains while loading the MIB:" >&2
+	cat "$tmp/tz.err" >&2
+	exit 1
+fi
+tr -d '"' <"$tmp/tz" | awk 'NF == 2 { print $1, $2 }' | sort >"$tmp/netsnmp"
+if ! join "$tmp/header" "$tmp/netsnmp" | awk '$2 != $3 { bad = 1; print "FAIL: net-snmp puts " $1 " at " $3 ", the header at " $2 }
+	END { exit bad }' >&2; then
+	exit 1
+fi
+if [ "$(join "$tmp/header" "$tmp/netsnmp" | wc -l)" -ne "$(wc -l <"$tmp/header")" ]; then
+	echo "FAIL: net-snmp does not know these names of the header:" >&2
+	join -v 1 "$tmp/header" "$tmp/netsnmp" >&2
+	exit 1
+fi
+
+# Enumerated values: every INTEGER/TruthValue object of the MIB, as net-snmp
+# reads it, against PMTA_MIB_ENUMS.
+"$top_builddir/tests/mib_oids_dump" enums | sort >"$tmp/header.enums"
+# shellcheck disable=SC2046 # one argument per object name
+snmp -Td $(awk '{ print "PMTA-MONITOR-MIB::" $1 }' "$tmp/mib") 2>/dev/null |
+	awk '/^PMTA-MONITOR-MIB::/ { sub(/^PMTA-MONITOR-MIB::/, ""); obj = $0; next }
+	     /^  SYNTAX\t.*\{/ {
+		s = $0; sub(/^[^{]*\{/, "", s); sub(/\}.*/, "", s)
+		n = split(s, v, /, */)
+		for (i = 1; i <= n; i++) print obj, v[i]
+	     }' | sort >"$tmp/mib.enums"
+if [ ! -s "$tmp/mib.enums" ] || ! diff -u "$tmp/mib.enums" "$tmp/header.enums"; then
+	echo "FAIL: enumerations of the MIB and PMTA_MIB_ENUMS differ (- MIB, + header)" >&2
 	exit 1
 fi
 
@@ -56,4 +99,4 @@ for n in $required; do
 	grep -q "^$n " "$tmp/mib" || { echo "FAIL: required object $n is not in the MIB" >&2; missing=1; }
 done
 [ $missing -eq 0 ] || exit 1
-echo "ok: $(wc -l <"$tmp/mib") names agree between the MIB and agent/mib_oids.h"
+echo "ok: $(wc -l <"$tmp/mib") names and $(wc -l <"$tmp/mib.enums") enumerated values agree between the MIB (libsmi and net-snmp) and agent/mib_oids.h"

@@ -1,0 +1,441 @@
+"""scripts/check_pmta_snmp: unit tests of its range parser, string index
+encoding and output parsing, then every metric and threshold outcome against
+a running agent (real snmpd, the simulator, accounting files written here)."""
+import importlib.machinery
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from pmtatest import TOP_SRCDIR, Env, Sim, free_port, wait_for  # noqa: E402
+
+PLUGIN = os.path.join(TOP_SRCDIR, "scripts", "check_pmta_snmp")
+
+
+def load_plugin():
+    loader = importlib.machinery.SourceFileLoader("check_pmta_snmp", PLUGIN)
+    spec = importlib.util.spec_from_loader("check_pmta_snmp", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+cp = load_plugin()
+
+
+# --- unit tests -----------------------------------------------------------------
+
+RANGES = [
+    # text, values that alert, values that do not
+    ("10", [-1, 10.5, 11, 1e9], [0, 5, 10]),
+    ("10:", [9.99, 0, -5], [10, 11, 1e9]),
+    ("~:10", [10.01, 11], [-1e9, 0, 10]),
+    ("10:20", [9, 21, -1], [10, 15, 20]),
+    ("@10:20", [10, 15, 20], [9, 21]),
+    ("2.5", [2.51, -0.1], [0, 2.5]),
+    ("@0", [0], [0.1, -0.1]),
+    ("-5:-1", [0, -6], [-5, -3, -1]),
+    ("@~:0", [-1, 0], [0.5]),
+]
+
+
+def test_range_outcomes_follow_the_plugin_guidelines():
+    for text, alerting, quiet in RANGES:
+        r = cp.parse_range(text)
+        for v in alerting:
+            assert r.alert(v), (text, v, r)
+        for v in quiet:
+            assert not r.alert(v), (text, v, r)
+
+
+def test_range_bounds_and_infinities():
+    cases = [("10", 0, 10, False), ("10:", 10, math.inf, False), ("~:10", -math.inf, 10, False),
+             ("@10:20", 10, 20, True), ("~:", -math.inf, math.inf, False), (".5:1.5", 0.5, 1.5, False)]
+    for text, start, end, inside in cases:
+        r = cp.parse_range(text)
+        assert (r.start, r.end, r.inside, r.text) == (start, end, inside, text), (text, r)
+
+
+def test_range_rejects_malformed_text():
+    for bad in ["", "@", ":", "@:", "abc", "10:5", "1:2:3", "~", "10%", "1e5", "@@1", "10 20", "x" * 100,
+                "- 1", "~:~"]:
+        try:
+            r = cp.parse_range(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} parsed as {r}")
+
+
+def test_evaluate_critical_wins_over_warning():
+    w, c = cp.parse_range("10"), cp.parse_range("20")
+    assert [cp.evaluate(v, w, c) for v in (5, 15, 25)] == [cp.OK, cp.WARNING, cp.CRITICAL]
+    assert cp.evaluate(25, None, None) == cp.OK
+    assert cp.evaluate(25, w, None) == cp.WARNING
+    assert cp.evaluate(15, None, c) == cp.OK
+
+
+def test_fnv1a_matches_published_vectors():
+    # FNV-1a 32-bit vectors from the FNV reference test suite
+    assert cp.fnv1a32(b"") == 0x811C9DC5
+    assert cp.fnv1a32(b"a") == 0xE40C292C
+    assert cp.fnv1a32(b"foobar") == 0xBF9CF968
+
+
+def test_string_index_is_length_then_bytes():
+    assert cp.encode_string_index("gmail.com") == [9] + [ord(c) for c in "gmail.com"]
+    assert cp.oid_suffix(cp.encode_string_index("all")) == ".3.97.108.108"
+    assert cp.encode_string_index("bücher.de") == [10] + list("bücher.de".encode())
+    exact = "d" * 60 + ".com"                                   # 64 bytes: kept whole
+    assert cp.encode_string_index(exact) == [64] + list(exact.encode())
+    try:
+        cp.encode_string_index("")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an empty index was encoded")
+
+
+def test_long_name_index_is_shortened_with_its_hash():
+    name = "sub." * 20 + "example.com"                           # 91 bytes
+    ids = cp.encode_string_index(name)
+    tail = "~%08x" % cp.fnv1a32(name.encode())
+    assert ids[0] == 64 and len(ids) == 65, ids
+    assert bytes(ids[1:56]) == name.encode()[:55]
+    assert bytes(ids[56:]).decode() == tail
+    other = name[:-1] + "n"                                     # same first 55 bytes, other hash
+    assert cp.encode_string_index(other)[:56] == ids[:56] and cp.encode_string_index(other) != ids
+
+
+def test_domain_argument_is_normalised_like_the_agent_keys():
+    assert cp.normalise_domain("GMail.COM") == "gmail.com"
+    assert cp.normalise_domain("user@Yahoo.com") == "yahoo.com"
+    assert cp.normalise_domain(" aol.com. ") == "aol.com"
+    assert cp.normalise_domain("BÜCHER.de") == "bÜcher.de"       # only ASCII folds, as in the agent
+    for bad in ["", "  ", "user@", "x" * 2000]:
+        try:
+            cp.normalise_domain(bad)
+        except cp.PluginError:
+            continue
+        raise AssertionError(f"{bad!r} accepted")
+
+
+def test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows():
+    out = ('.1.3.6.1.4.1.32473.25.1.2.1.2.1 "mta1"\n'
+           '.1.3.6.1.4.1.32473.25.1.2.1.4.2 2\n'
+           '.1.3.6.1.4.1.32473.25.1.2.1.5.2 "Failed to connect: \\"refused\\" ok"\n'
+           '.1.3.6.1.4.1.32473.25.1.2.1.24.9 No Such Instance currently exists at this OID\n'
+           '.1.3.6.1.4.1.32473.25.1.99.0 No Such Object available on this agent at this OID\n'
+           '.1.3.6.1.4.1.32473.25.1.2.1.5.3 "two\nlines"\n'
+           '.1.3.6.1.4.1.32473.25.1.2.1.5.4 ""\n')
+    got = cp.parse_output(out)
+    p = ".1.3.6.1.4.1.32473.25.1"
+    assert got == {p + ".2.1.2.1": "mta1", p + ".2.1.4.2": "2", p + ".2.1.5.2": 'Failed to connect: "refused" ok',
+                   p + ".2.1.24.9": None, p + ".99.0": None, p + ".2.1.5.3": "two\nlines",
+                   p + ".2.1.5.4": ""}, got
+
+
+def test_status_line_escapes_pipe_and_newlines():
+    line = cp.format_line("PMTA API", cp.CRITICAL, "a|b\nc", ["'x'=1;;;0;"])
+    assert line == "PMTA API CRITICAL - a/b c | 'x'=1;;;0;", line
+    assert cp.perf_item("it's", 2.5, "%", cp.parse_range("3"), cp.parse_range("@5:6"), 0, 100) == \
+        "'it''s'=2.5%;3;@5:6;0;100"
+    assert cp.perf_item("age", None, "s") == "'age'=Us;;;;"
+
+
+# --- against the running agent ----------------------------------------------------
+
+HEADER = ("type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,bounceCat,"
+          "srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp,dlvEsmtpAvailable,dlvSize,vmta,jobId,envId,"
+          "queue,vmtaPool\r\n")
+LONG_DOMAIN = "mail." * 14 + "example.org"        # 81 bytes: published shortened with its hash
+
+SCEN = {
+    "queue": {"smtp": {"rcp": 700, "dom": 30, "kb": 2000.0}},
+    "domains": [{"name": "gmail.com", "rcp": 400, "conn": 20}, {"name": "queued-only.example", "rcp": 12}],
+}
+
+# recipients per (domain, record type); gmail deliveries take 30 s, yahoo's 300 s
+MAIL = {
+    ("gmail.com", "d"): 100, ("gmail.com", "b"): 10,
+    ("yahoo.com", "d"): 40, ("yahoo.com", "t"): 10,
+    (LONG_DOMAIN, "d"): 3,
+}
+LATENCY = {"gmail.com": 30, "yahoo.com": 300, LONG_DOMAIN: 5}
+
+
+def record(kind, rcpt, t, latency):
+    ts = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(t))
+    tq = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(t - latency))
+    status, cat = {"d": ("2.0.0 (success)", ""), "b": ("5.1.1 (bad mailbox)", "bad-mailbox"),
+                   "t": ("4.7.0 (try later)", "")}[kind]
+    dom = rcpt.split("@")[1]
+    return (f"{kind},{ts},{tq},bounce@example.org,{rcpt},,relayed,{status},smtp;250 ok,mx (1.2.3.4),{cat},"
+            f"api,src,smtp,10.0.0.1,1.2.3.4,\"8BITMIME,SIZE\",1000,vmta1,job1,,{dom}/vmta1,pool\r\n")
+
+
+class World:
+    def __init__(self, env):
+        self.env = env
+
+
+def start_world(env):
+    os.makedirs(env.path("acct"))
+    now = time.time()
+    with open(env.path("acct/acct-2026-01-01-0000.csv"), "w") as f:
+        f.write(HEADER)
+        for (dom, kind), n in MAIL.items():
+            for i in range(n):
+                f.write(record(kind, f"u{i}@{dom}", now - 20, LATENCY[dom]))
+    v3 = ("createUser nagios SHA nagios-auth-pw AES nagios-priv-pw\n"
+          "rouser nagios priv\n")
+    env.start_snmpd(v3)
+    sim = Sim(env, SCEN)
+    dead = free_port("tcp")
+    env.start_agent(f"agentxPingInterval 1\npmtaInstance mta1 {sim.url}\npmtaInstance mta2 http://127.0.0.1:{dead}\n"
+                    f"pmtaPollInterval 1\npmtaApiTimeout 1\npmtaAcctFiles mta1 {env.path('acct')}/acct-*.csv\n")
+    total = sum(MAIL.values())
+    wait_for(lambda: env.get("pmtaAgentAcctRecords.0") == str(total), 15, f"{total} accounting records")
+    wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "1" and env.get("pmtaInstanceApiStatus.2") == "2"
+             and env.get("pmtaInstanceQueuedRcpt.1") == "700"
+             and env.get('pmtaDomainQueuedRcpt.1."gmail.com"') == "400"
+             and env.get('pmtaDomainWinDelivered.1."gmail.com"') == "100", 15, "API and accounting data")
+    w = World(env)
+    w.port = env.snmp_port
+    return w
+
+
+def plugin(w, *args, port=None, timeout=20):
+    argv = [sys.executable, PLUGIN, "-H", "127.0.0.1", "-p", str(port or w.port)] + list(args)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout.strip(), r.stderr.strip()
+
+
+def perfdata(line):
+    """{label: [value with UOM, warn, crit, min, max]} of a status line."""
+    assert line.count("|") == 1, line
+    out = {}
+    for item in line.split("|", 1)[1].split():
+        label, rest = item.split("=", 1)
+        out[label.strip("'")] = (rest.split(";") + [""] * 5)[:5]
+    return out
+
+
+def expect(w, code, start, *args, **kw):
+    rc, out, err = plugin(w, *args, **kw)
+    assert rc == code and out.startswith(start), (args, rc, out, err)
+    assert "\n" not in out, out          # one status line
+    assert err == "", err
+    return out
+
+
+def test_queue_of_instance_ok_warning_critical(w):
+    q = int(w.env.get("pmtaInstanceQueuedRcpt.1"))
+    out = expect(w, 0, "PMTA QUEUE OK - ", "-C", "public", "-m", "queue", "-w", str(q + 1), "-c", str(q * 2))
+    assert f"{q} recipients queued for mta1" in out, out
+    assert perfdata(out)["queued_rcpt"] == [str(q), str(q + 1), str(q * 2), "0", ""], out
+    expect(w, 1, "PMTA QUEUE WARNING - ", "-m", "queue", "-w", str(q - 1), "-c", str(q * 2))
+    expect(w, 2, "PMTA QUEUE CRITICAL - ", "-m", "queue", "-w", str(q - 100), "-c", str(q - 1))
+    # instance by name, and ranges in their other shapes
+    expect(w, 0, "PMTA QUEUE OK - ", "-i", "mta1", "-m", "queue", "-w", f"{q}:", "-c", f"~:{q}")
+    expect(w, 1, "PMTA QUEUE WARNING - ", "-i", "mta1", "-m", "queue", "-w", f"{q + 1}:")
+    expect(w, 2, "PMTA QUEUE CRITICAL - ", "-m", "queue", "-c", f"@{q - 10}:{q + 10}")
+    expect(w, 0, "PMTA QUEUE OK - ", "-m", "queue", "-c", f"@{q + 1}:{q + 10}")
+    out = expect(w, 0, "PMTA QUEUE OK - ", "-m", "queue")               # no thresholds: always OK
+    assert perfdata(out)["queued_rcpt"] == [str(q), "", "", "0", ""], out
+
+
+def test_queue_of_domain(w):
+    q = int(w.env.get('pmtaDomainQueuedRcpt.1."gmail.com"'))
+    out = expect(w, 1, "PMTA QUEUE WARNING - ", "-i", "mta1", "-m", "queue", "-d", "GMail.com",
+                 "-w", str(q - 1), "-c", str(q + 1))
+    assert f"{q} recipients queued for gmail.com on mta1" in out, out
+    assert perfdata(out)["queued_rcpt"][0] == str(q), out
+    # a domain PowerMTA lists as queued but with no accounting records
+    out = expect(w, 0, "PMTA QUEUE OK - ", "-m", "queue", "-d", "queued-only.example", "-w", "100")
+    assert "12 recipients" in out, out
+    # a domain known from accounting only: 0 queued
+    out = expect(w, 0, "PMTA QUEUE OK - ", "-m", "queue", "-d", "yahoo.com", "-c", "1")
+    assert perfdata(out)["queued_rcpt"][0] == "0", out
+
+
+def test_bounce_rate_of_domain(w):
+    d, b = MAIL[("gmail.com", "d")], MAIL[("gmail.com", "b")]
+    bp = b * 10000 // (d + b)
+    assert w.env.get('pmtaDomainBounceRate.1."gmail.com"') == str(bp)
+    pct = cp.fmt_num(bp / 100.0)
+    out = expect(w, 2, "PMTA BOUNCE RATE CRITICAL - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", "3", "-c", "5")
+    assert f"bounce rate {pct}% for gmail.com on mta1 ({b} of {d + b} bounced in the last 900 s)" in out, out
+    p = perfdata(out)
+    assert p["bounce_rate"] == [pct + "%", "3", "5", "0", "100"], out
+    assert p["delivered"][0] == str(d) and p["bounced"][0] == str(b) and p["deferred"][0] == "0", out
+    expect(w, 1, "PMTA BOUNCE RATE WARNING - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", "3", "-c", "20")
+    expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", "10", "-c", "20")
+    # decimals in thresholds: just below and just above the rate
+    expect(w, 1, "PMTA BOUNCE RATE WARNING - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", f"{bp / 100 - 0.01}")
+    expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", f"{bp / 100}")
+    # no bounces at yahoo
+    out = expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", "-d", "yahoo.com", "-w", "0")
+    assert perfdata(out)["bounce_rate"][0] == "0%", out
+
+
+def test_deferral_rate_of_domain(w):
+    d, t = MAIL[("yahoo.com", "d")], MAIL[("yahoo.com", "t")]
+    bp = t * 10000 // (d + t)
+    assert w.env.get('pmtaDomainDeferralRate.1."yahoo.com"') == str(bp)
+    pct = cp.fmt_num(bp / 100.0)
+    out = expect(w, 1, "PMTA DEFERRAL RATE WARNING - ", "-m", "deferral-rate", "-d", "yahoo.com",
+                 "-w", "10", "-c", "30")
+    assert f"deferral rate {pct}% for yahoo.com on mta1 ({t} of {d + t} deferred" in out, out
+    assert perfdata(out)["deferral_rate"] == [pct + "%", "10", "30", "0", "100"], out
+    expect(w, 2, "PMTA DEFERRAL RATE CRITICAL - ", "-m", "deferral-rate", "-d", "yahoo.com", "-w", "5", "-c", "10")
+    expect(w, 0, "PMTA DEFERRAL RATE OK - ", "-m", "deferral-rate", "-d", "yahoo.com", "-w", "50", "-c", "60")
+
+
+def test_rates_of_instance_sum_the_vmta_rows(w):
+    d = sum(n for (_, k), n in MAIL.items() if k == "d")
+    b = sum(n for (_, k), n in MAIL.items() if k == "b")
+    t = sum(n for (_, k), n in MAIL.items() if k == "t")
+    bpct = cp.fmt_num(math.floor(b * 10000 / (d + b)) / 100)
+    out = expect(w, 1, "PMTA BOUNCE RATE WARNING - ", "-m", "bounce-rate", "-w", "5", "-c", "10")
+    assert f"bounce rate {bpct}% for mta1 ({b} of {d + b} bounced" in out, out
+    dpct = cp.fmt_num(math.floor(t * 10000 / (d + t + b)) / 100)
+    out = expect(w, 2, "PMTA DEFERRAL RATE CRITICAL - ", "-m", "deferral-rate", "-w", "1", "-c", "5")
+    assert f"deferral rate {dpct}% for mta1 ({t} of {d + t + b} deferred" in out, out
+    assert perfdata(out)["deferral_rate"][0] == dpct + "%", out
+
+
+def test_latency_of_domain_and_instance(w):
+    p95 = int(w.env.get('pmtaDomainLatencyP95.1."yahoo.com"'))
+    assert abs(p95 - LATENCY["yahoo.com"]) <= LATENCY["yahoo.com"] * 0.05 + 1, p95
+    out = expect(w, 0, "PMTA LATENCY OK - ", "-m", "latency", "-d", "yahoo.com", "-w", str(p95 + 60), "-c", "3600")
+    assert f"p95 delivery latency {p95} s for yahoo.com on mta1 ({MAIL[('yahoo.com', 'd')]} deliveries" in out, out
+    assert perfdata(out)["latency_p95"] == [f"{p95}s", str(p95 + 60), "3600", "0", ""], out
+    expect(w, 1, "PMTA LATENCY WARNING - ", "-m", "latency", "-d", "yahoo.com", "-w", str(p95 - 1), "-c", "3600")
+    expect(w, 2, "PMTA LATENCY CRITICAL - ", "-m", "latency", "-d", "yahoo.com", "-w", "10", "-c", str(p95 - 1))
+    # the instance's 'all' row of pmtaLatencyTable
+    all_p95 = int(w.env.get('pmtaLatencyWinP95.1.all."all"'))
+    deliveries = sum(n for (_, k), n in MAIL.items() if k == "d")
+    out = expect(w, 1, "PMTA LATENCY WARNING - ", "-i", "mta1", "-m", "latency", "-w", str(all_p95 - 1))
+    assert f"p95 delivery latency {all_p95} s for mta1 ({deliveries} deliveries" in out, out
+    assert perfdata(out)["deliveries"][0] == str(deliveries), out
+    # mta2 reads no accounting files: no 'all' row
+    out = expect(w, 3, "PMTA LATENCY UNKNOWN - ", "-i", "mta2", "-m", "latency")
+    assert "no latency data for mta2" in out, out
+
+
+def test_long_domain_is_found_by_its_full_name(w):
+    out = expect(w, 0, "PMTA LATENCY OK - ", "-m", "latency", "-d", LONG_DOMAIN.upper(), "-c", "3600")
+    assert f"({MAIL[(LONG_DOMAIN, 'd')]} deliveries" in out, out
+    expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", "-d", LONG_DOMAIN, "-c", "0")
+
+
+def test_api_status(w):
+    out = expect(w, 0, "PMTA API OK - ", "-i", "mta1", "-m", "api")
+    assert "HTTP monitor of mta1: ok" in out, out
+    age = int(perfdata(out)["api_last_success_age"][0].rstrip("s"))
+    assert 0 <= age <= 5, out
+    out = expect(w, 2, "PMTA API CRITICAL - ", "-i", "mta2", "-m", "api")
+    err = w.env.get("pmtaInstanceApiLastError.2")
+    assert err and f"HTTP monitor of mta2: unreachable(2), last error: {err}" in out, (out, err)
+    assert "never polled successfully" in out and perfdata(out)["api_last_success_age"][0] == "Us", out
+    # -w/-c on the age of the last success
+    expect(w, 1, "PMTA API WARNING - ", "-i", "1", "-m", "api", "-w", "@0:3600")
+
+
+def test_snmpv3_authpriv(w):
+    v3 = ["-v", "3", "-u", "nagios", "-a", "SHA", "-A", "nagios-auth-pw", "-x", "AES", "-X", "nagios-priv-pw",
+          "-l", "authPriv"]
+    q = w.env.get("pmtaInstanceQueuedRcpt.1")
+    out = expect(w, 0, "PMTA QUEUE OK - ", *v3, "-m", "queue")
+    assert perfdata(out)["queued_rcpt"][0] == q, out
+    bad = [x if x != "nagios-auth-pw" else "wrong-auth-pw" for x in v3]
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", *bad, "-m", "queue", "-t", "3")
+    assert "SNMP error" in out, out
+
+
+def test_unknown_for_missing_rows_and_dead_agents(w):
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-m", "queue", "-d", "nosuch.example")
+    assert "no row for domain nosuch.example on mta1" in out, out
+    for m in ("bounce-rate", "deferral-rate", "latency"):
+        expect(w, 3, "PMTA ", "-m", m, "-d", "nosuch.example")
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-i", "mta9", "-m", "queue")
+    assert "no instance named 'mta9'" in out and "mta1, mta2" in out, out
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-i", "9", "-m", "queue")
+    assert "no instance 9" in out, out
+    out = expect(w, 3, "PMTA API UNKNOWN - ", "-C", "wrong-community", "-m", "api", "-t", "2", "-e", "0")
+    assert "Timeout" in out or "timeout" in out, out
+    dead = free_port("udp")
+    t0 = time.monotonic()
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-m", "queue", "-t", "2", port=dead)
+    assert time.monotonic() - t0 < 5, "the -t timeout was not kept"
+    assert "timeout" in out.lower() and "|" not in out, out
+
+
+def test_bad_arguments_are_unknown(w):
+    for args in (["-m", "queue", "-w", "10:5"], ["-m", "nope"], ["-m", "queue", "-p", "0"],
+                 ["-m", "queue", "-v", "3"], ["-m", "queue", "-u", "x"], ["-m", "api", "-d", "gmail.com"],
+                 ["-m", "queue", "-v", "3", "-u", "x", "-l", "authPriv", "-A", "a" * 8],
+                 ["-m", "queue", "-t", "0"], ["-m", "queue", "-d", ""]):
+        rc, out, err = plugin(w, *args)
+        assert rc == 3 and "UNKNOWN" in out, (args, rc, out, err)
+    r = subprocess.run([sys.executable, PLUGIN, "-m", "queue"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 3 and "-H" in r.stdout, r
+
+
+def test_help_documents_every_option(w):
+    r = subprocess.run([sys.executable, PLUGIN, "--help"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r
+    for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-w", "-c",
+                 "queue", "bounce-rate", "deferral-rate", "latency", "api", "@10:20", "~:10", "UNKNOWN"]:
+        assert word in r.stdout, word
+    assert os.access(PLUGIN, os.X_OK)
+
+
+UNIT = [test_range_outcomes_follow_the_plugin_guidelines, test_range_bounds_and_infinities,
+        test_range_rejects_malformed_text, test_evaluate_critical_wins_over_warning,
+        test_fnv1a_matches_published_vectors, test_string_index_is_length_then_bytes,
+        test_long_name_index_is_shortened_with_its_hash, test_domain_argument_is_normalised_like_the_agent_keys,
+        test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows, test_status_line_escapes_pipe_and_newlines]
+LIVE = [test_queue_of_instance_ok_warning_critical, test_queue_of_domain, test_bounce_rate_of_domain,
+        test_deferral_rate_of_domain, test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
+        test_long_domain_is_found_by_its_full_name, test_api_status, test_snmpv3_authpriv,
+        test_unknown_for_missing_rows_and_dead_agents, test_bad_arguments_are_unknown,
+        test_help_documents_every_option]
+
+
+def run(name, fn, *args):
+    t0 = time.monotonic()
+    try:
+        fn(*args)
+        print(f"ok   {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+        return 0
+    except Exception as e:
+        traceback.print_exc()
+        print(f"FAIL {name}: {e}", flush=True)
+        return 1
+
+
+def main():
+    """Unit tests first; then one agent for every live test, since starting
+    snmpd, the simulator and the agent costs more than all the checks."""
+    failed = sum(run(t.__name__, t) for t in UNIT)
+    with Env("nagios") as env:
+        try:
+            w = start_world(env)
+        except Exception:
+            env.failed = True
+            traceback.print_exc()
+            print("FAIL start_world", flush=True)
+            sys.exit(1)
+        live_failed = sum(run(t.__name__, t, w) for t in LIVE)
+        env.failed = live_failed > 0
+        failed += live_failed
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,5 @@
 #include "config.h"
 
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,241 +7,61 @@
 #include "acct_stats.h"
 #include "log.h"
 
-#define LAT_EXACT 20		/* latencies below this many seconds have a bucket each */
-#define LAT_RATIO 1.04		/* then each bucket is 4% wider: within 2% of the truth */
-#define LAT_BUCKETS 256
-#define NAME_MAX_BYTES 255	/* keys longer than this are cut: an input cap */
-#define DROP_LOG_INTERVAL 60
+#define STATUS_MAX 16		/* pmtaDeferralStatus is 1..16 bytes */
+#define DIAG_MAX 1024		/* LastDiag kept to this many bytes */
+#define DROP_LOG_INTERVAL 60	/* seconds between "table full" messages per table */
 
 static const char *const default_hard[] = {
 	"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors",
 };
 
-/* --- latency histogram buckets ----------------------------------------- */
-
-unsigned
-acct_latency_bucket(uint64_t s)
-{
-	double b;
-
-	if (s < LAT_EXACT)
-		return (unsigned)s;
-	b = LAT_EXACT + floor(log((double)s / LAT_EXACT) / log(LAT_RATIO));
-	return b >= LAT_BUCKETS - 1 ? LAT_BUCKETS - 1 : (unsigned)b;
-}
-
-uint32_t
-acct_latency_value(unsigned b)
-{
-	double lo, hi;
-
-	if (b < LAT_EXACT)
-		return b;
-	/* The geometric middle of the bucket's range. */
-	lo = LAT_EXACT * pow(LAT_RATIO, b - LAT_EXACT);
-	hi = lo * LAT_RATIO;
-	return (uint32_t)llround(sqrt(lo * hi));
-}
-
-/* --- time slices ------------------------------------------------------- */
-
-struct hbin {
-	uint8_t bucket;
-	uint32_t n;
+static const char *const table_what[ACCT_TABLES] = {
+	"domain", "VirtualMTA", "job", "bounce category", "deferral",
 };
 
-/* What happened in one ACCT_SLICE-second slice of one row. */
-struct slice {
-	int64_t t;		/* start of the slice */
-	uint32_t d, b, hb, df;	/* delivered, bounced, hard bounced, deferred (or the row's count) */
-	uint32_t max;		/* longest latency */
-	uint16_t nh, caph;
-	struct hbin *h;		/* sparse latency histogram */
-};
-
-struct slices {
-	struct slice *s;	/* ascending t */
-	uint32_t n, cap;
-};
-
-static void
-slices_free(struct slices *w)
-{
-	uint32_t i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->s[i].h);
-	free(w->s);
-	memset(w, 0, sizeof(*w));
-}
-
-/* Drops slices that no window can reach any more. */
-static void
-slices_prune(struct slices *w, int64_t now)
-{
-	uint32_t k = 0, i;
-
-	while (k < w->n && w->s[k].t + ACCT_SLICE <= now - ACCT_WINDOW_MAX)
-		k++;
-	if (!k)
-		return;
-	for (i = 0; i < k; i++)
-		free(w->s[i].h);
-	memmove(w->s, w->s + k, (w->n - k) * sizeof(*w->s));
-	w->n -= k;
-}
-
-/* The slice holding time t, created if needed; NULL on no memory. */
-static struct slice *
-slice_at(struct slices *w, int64_t t)
-{
-	int64_t st = t - ((t % ACCT_SLICE) + ACCT_SLICE) % ACCT_SLICE;
-	uint32_t lo = 0, hi = w->n;
-
-	/* Records come mostly in time order: try the last slice first. */
-	if (w->n && w->s[w->n - 1].t == st)
-		return &w->s[w->n - 1];
-	if (w->n && w->s[w->n - 1].t < st) {
-		lo = w->n;
-	} else {
-		while (lo < hi) {
-			uint32_t mid = (lo + hi) / 2;
-
-			if (w->s[mid].t < st)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < w->n && w->s[lo].t == st)
-			return &w->s[lo];
-	}
-	if (w->n == w->cap) {
-		uint32_t cap = w->cap ? w->cap * 2 : 2;
-		struct slice *p = realloc(w->s, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		w->s = p;
-		w->cap = cap;
-	}
-	memmove(&w->s[lo + 1], &w->s[lo], (w->n - lo) * sizeof(*w->s));
-	memset(&w->s[lo], 0, sizeof(*w->s));
-	w->s[lo].t = st;
-	w->n++;
-	return &w->s[lo];
-}
-
-static void
-slice_latency(struct slice *s, uint64_t lat)
-{
-	unsigned b = acct_latency_bucket(lat);
-	uint16_t i;
-
-	if (lat > s->max)
-		s->max = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
-	for (i = 0; i < s->nh; i++) {
-		if (s->h[i].bucket == b) {
-			s->h[i].n++;
-			return;
-		}
-	}
-	if (s->nh == s->caph) {
-		uint16_t cap = s->caph ? s->caph * 2 : 2;
-		struct hbin *p = realloc(s->h, cap * sizeof(*p));
-
-		if (!p)
-			return;
-		s->h = p;
-		s->caph = cap;
-	}
-	s->h[s->nh].bucket = (uint8_t)b;
-	s->h[s->nh].n = 1;
-	s->nh++;
-}
-
-/* Sums of the slices within the last `window` seconds before now. */
-struct wsum {
-	uint64_t d, b, hb, df;
-	uint64_t hist[LAT_BUCKETS];
-	uint64_t lat_n;
-	uint32_t max;
-};
-
-static void
-slices_sum(const struct slices *w, int64_t now, unsigned window, bool hist, struct wsum *out)
-{
-	uint32_t i;
-
-	memset(out, 0, hist ? sizeof(*out) : offsetof(struct wsum, hist));
-	for (i = w->n; i-- > 0;) {
-		const struct slice *s = &w->s[i];
-		uint16_t k;
-
-		if (s->t > now)
-			continue;	/* ahead of the clock: counted as now, in the newest slice */
-		if (s->t + ACCT_SLICE <= now - (int64_t)window)
-			break;
-		out->d += s->d;
-		out->b += s->b;
-		out->hb += s->hb;
-		out->df += s->df;
-		if (!hist)
-			continue;
-		if (s->max > out->max)
-			out->max = s->max;
-		for (k = 0; k < s->nh; k++) {
-			out->hist[s->h[k].bucket] += s->h[k].n;
-			out->lat_n += s->h[k].n;
-		}
-	}
-}
-
-/* Nearest-rank percentile p (1..100) of the histogram. */
-static uint32_t
-percentile(const struct wsum *w, unsigned p)
-{
-	uint64_t rank, seen = 0;
-	unsigned b;
-
-	if (!w->lat_n)
-		return 0;
-	rank = (w->lat_n * p + 99) / 100;
-	for (b = 0; b < LAT_BUCKETS; b++) {
-		seen += w->hist[b];
-		if (seen >= rank) {
-			uint32_t v = acct_latency_value(b);
-
-			/* Never above the largest value actually seen. */
-			return v > w->max ? w->max : v;
-		}
-	}
-	return w->max;
-}
-
-/* --- rows and tables --------------------------------------------------- */
-
+/* Totals of a row since start; which ones a row uses depends on its table. */
 enum { C_D, C_B, C_HB, C_SB, C_DF, C_RB, C_N };
 
+/* The kinds of record that count somewhere. */
+enum kind { K_NONE = -1, K_D = C_D, K_B = C_B, K_T = C_DF, K_RB = C_RB, K_TQ = C_N };
+
 struct row {
-	char *key;		/* name; for deferrals "domain\0status" */
-	size_t key_len;
-	uint32_t hash;
 	uint64_t c[C_N];
-	uint64_t lat_count;
-	int64_t updated;	/* newest timeLogged seen */
-	struct slices win;
+	uint64_t lat_count;	/* deliveries with a latency */
+	int64_t touched;	/* wall clock of the last record: idle drop */
+	int64_t newest;		/* newest timeLogged */
+	struct stats_window win;
 	char *diag;		/* deferrals: dsnDiag of the newest record */
-	int64_t diag_time;
+	uint32_t hash;
+	uint32_t key_len;
+	char key[];		/* NUL-terminated; deferrals: "domain\0status" */
 };
 
+struct slot {
+	uint32_t hash;		/* compared before the row is touched: fewer cache misses */
+	struct row *r;
+};
+
+/* Open addressing, linear probing, at most half full. */
 struct table {
-	const char *what;
-	struct row **slot;	/* open addressing */
+	struct slot *slot;
 	size_t cap, n;
-	uint64_t dropped;
-	int64_t last_drop_log;
+	uint64_t refused, aged;
+	int64_t last_log;
 };
 
+struct acct_stats {
+	struct acct_stats_config c;
+	char **hard;
+	size_t *hard_len;
+	size_t n_hard;
+	int64_t now;
+	struct table tab[ACCT_TABLES];
+	struct row *all;
+	struct stats_hist *hist;	/* scratch for percentiles */
+};
+
+/* FNV-1a, 32 bits: the same hash the MIB uses for long names. */
 static uint32_t
 hash_bytes(const char *p, size_t n)
 {
@@ -261,10 +79,23 @@ row_free(struct row *r)
 {
 	if (!r)
 		return;
-	slices_free(&r->win);
-	free(r->key);
+	stats_window_free(&r->win);
 	free(r->diag);
 	free(r);
+}
+
+static struct row *
+row_new(const char *key, size_t len, uint32_t hash)
+{
+	struct row *r = calloc(1, sizeof(*r) + len + 1);
+
+	if (!r)
+		return NULL;
+	memcpy(r->key, key, len);
+	r->key[len] = '\0';
+	r->key_len = (uint32_t)len;
+	r->hash = hash;
+	return r;
 }
 
 static void
@@ -273,147 +104,127 @@ table_clear(struct table *t)
 	size_t i;
 
 	for (i = 0; i < t->cap; i++)
-		row_free(t->slot[i]);
+		row_free(t->slot[i].r);
 	free(t->slot);
 	t->slot = NULL;
 	t->cap = t->n = 0;
 }
 
-static int
-table_grow(struct table *t)
+static void
+slot_put(struct slot *slot, size_t cap, struct row *r)
 {
-	size_t cap = t->cap ? t->cap * 2 : 64, i;
-	struct row **slot = calloc(cap, sizeof(*slot));
+	size_t i;
+
+	for (i = r->hash & (cap - 1); slot[i].r; i = (i + 1) & (cap - 1))
+		;
+	slot[i].hash = r->hash;
+	slot[i].r = r;
+}
+
+/* Rehashes into cap slots (a power of two); -1 leaves the table as it was. */
+static int
+table_resize(struct table *t, size_t cap)
+{
+	struct slot *slot = calloc(cap, sizeof(*slot));
+	size_t i;
 
 	if (!slot)
 		return -1;
-	for (i = 0; i < t->cap; i++) {
-		struct row *r = t->slot[i];
-		size_t h;
-
-		if (!r)
-			continue;
-		for (h = r->hash & (cap - 1); slot[h]; h = (h + 1) & (cap - 1))
-			;
-		slot[h] = r;
-	}
+	for (i = 0; i < t->cap; i++)
+		if (t->slot[i].r)
+			slot_put(slot, cap, t->slot[i].r);
 	free(t->slot);
 	t->slot = slot;
 	t->cap = cap;
 	return 0;
 }
 
-struct acct_stats {
-	struct acct_stats_config c;
-	char **hard;
-	size_t n_hard;
-	int64_t now;
-	struct table domains, vmtas, jobs, bounces, deferrals;
-	struct row all;
-	uint64_t aged;		/* rows dropped for idleness */
-};
-
-/* Finds or adds the row for key; NULL when the table is full (counted, logged). */
 static struct row *
-table_get(struct acct_stats *s, struct table *t, const char *key, size_t len)
+table_find(const struct table *t, const char *key, size_t len, uint32_t h)
 {
-	uint32_t h = hash_bytes(key, len);
-	size_t i;
-	struct row *r;
-
-	if (t->cap) {
-		for (i = h & (t->cap - 1); (r = t->slot[i]); i = (i + 1) & (t->cap - 1))
-			if (r->hash == h && r->key_len == len && memcmp(r->key, key, len) == 0)
-				return r;
-	}
-	if (t->n >= s->c.max_rows) {
-		t->dropped++;
-		if (s->now - t->last_drop_log >= DROP_LOG_INTERVAL) {
-			log_msg(LOG_WARNING, "accounting: %s table full (pmtaMaxRows %zu): new keys "
-			    "are not counted (%llu so far)", t->what, s->c.max_rows,
-			    (unsigned long long)t->dropped);
-			t->last_drop_log = s->now;
-		}
-		return NULL;
-	}
-	if ((t->n + 1) * 2 > t->cap && table_grow(t) < 0)
-		return NULL;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	r->key = malloc(len + 1);
-	if (!r->key) {
-		free(r);
-		return NULL;
-	}
-	memcpy(r->key, key, len);
-	r->key[len] = '\0';
-	r->key_len = len;
-	r->hash = h;
-	for (i = h & (t->cap - 1); t->slot[i]; i = (i + 1) & (t->cap - 1))
-		;
-	t->slot[i] = r;
-	t->n++;
-	return r;
-}
-
-static struct row *
-table_find(const struct table *t, const char *key, size_t len)
-{
-	uint32_t h = hash_bytes(key, len);
-	struct row *r;
 	size_t i;
 
 	if (!t->cap)
 		return NULL;
-	for (i = h & (t->cap - 1); (r = t->slot[i]); i = (i + 1) & (t->cap - 1))
-		if (r->hash == h && r->key_len == len && memcmp(r->key, key, len) == 0)
-			return r;
+	for (i = h & (t->cap - 1); t->slot[i].r; i = (i + 1) & (t->cap - 1)) {
+		const struct row *r = t->slot[i].r;
+
+		if (t->slot[i].hash == h && r->key_len == len && memcmp(r->key, key, len) == 0)
+			return t->slot[i].r;
+	}
 	return NULL;
 }
 
-/* Removes rows whose newest record is older than cutoff; rebuilds the table. */
+/*
+ * The row for key, added when missing. NULL when the table already holds
+ * max_rows keys (counted, and logged at most once a minute) or on no memory.
+ */
+static struct row *
+table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t len)
+{
+	struct table *t = &s->tab[which];
+	uint32_t h = hash_bytes(key, len);
+	struct row *r = table_find(t, key, len, h);
+
+	if (r)
+		return r;
+	if (t->n >= s->c.max_rows) {
+		t->refused++;
+		if (s->now - t->last_log >= DROP_LOG_INTERVAL) {
+			log_msg(LOG_WARNING, "accounting: %s table full (pmtaMaxRows %zu): records "
+			    "with new keys are not counted in it (%llu so far)", table_what[which],
+			    s->c.max_rows, (unsigned long long)t->refused);
+			t->last_log = s->now;
+		}
+		return NULL;
+	}
+	if ((t->n + 1) * 2 > t->cap && table_resize(t, t->cap ? t->cap * 2 : 64) < 0)
+		return NULL;
+	r = row_new(key, len, h);
+	if (!r)
+		return NULL;
+	slot_put(t->slot, t->cap, r);
+	t->n++;
+	return r;
+}
+
+/* Drops the rows no record touched since cutoff; returns how many went. */
 static uint64_t
 table_age(struct table *t, int64_t cutoff)
 {
+	struct slot *old = t->slot;
 	size_t i, cap = t->cap;
-	struct row **old = t->slot;
 	uint64_t gone = 0;
 
-	if (!cap)
-		return 0;
 	for (i = 0; i < cap; i++)
-		if (old[i] && old[i]->updated < cutoff)
+		if (old[i].r && old[i].r->touched < cutoff)
 			break;
 	if (i == cap)
-		return 0;	/* nothing to drop: the common case */
-	t->slot = NULL;
-	t->cap = 0;
+		return 0;	/* the common case: nothing to rebuild */
+	/* Linear probing cannot simply empty a slot: rebuild from the survivors. */
+	t->slot = calloc(cap, sizeof(*t->slot));
+	if (!t->slot) {
+		t->slot = old;
+		return 0;	/* try again at the next view */
+	}
 	t->n = 0;
-	while (t->cap < cap)
-		if (table_grow(t) < 0)
-			break;
 	for (i = 0; i < cap; i++) {
-		struct row *r = old[i];
-		size_t h;
+		struct row *r = old[i].r;
 
 		if (!r)
 			continue;
-		if (r->updated < cutoff || !t->slot) {
+		if (r->touched < cutoff) {
 			row_free(r);
 			gone++;
-			continue;
+		} else {
+			slot_put(t->slot, cap, r);
+			t->n++;
 		}
-		for (h = r->hash & (t->cap - 1); t->slot[h]; h = (h + 1) & (t->cap - 1))
-			;
-		t->slot[h] = r;
-		t->n++;
 	}
 	free(old);
+	t->aged += gone;
 	return gone;
 }
-
-/* --- the statistics ---------------------------------------------------- */
 
 struct acct_stats *
 acct_stats_new(const struct acct_stats_config *c)
@@ -426,27 +237,34 @@ acct_stats_new(const struct acct_stats_config *c)
 	if (!s)
 		return NULL;
 	s->c = *c;
-	if (!s->c.window || s->c.window > ACCT_WINDOW_MAX)
+	s->c.hard_categories = NULL;	/* copied below: the caller's may go */
+	if (!s->c.window)
 		s->c.window = 900;
+	if (s->c.window > ACCT_WINDOW_MAX)
+		s->c.window = ACCT_WINDOW_MAX;
 	if (!s->c.max_rows)
 		s->c.max_rows = 100000;
 	if (!s->c.idle_drop)
 		s->c.idle_drop = 86400;
 	s->hard = calloc(n ? n : 1, sizeof(*s->hard));
-	if (!s->hard) {
-		free(s);
-		return NULL;
+	s->hard_len = calloc(n ? n : 1, sizeof(*s->hard_len));
+	s->all = row_new("all", 3, 0);
+	s->hist = stats_hist_new();
+	if (!s->hard || !s->hard_len || !s->all || !s->hist)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (!(s->hard[i] = strdup(hard[i])))
+			goto fail;
+		s->hard_len[i] = strlen(hard[i]);
+		s->n_hard++;
 	}
-	for (i = 0; i < n; i++)
-		if ((s->hard[i] = strdup(hard[i])))
-			s->n_hard++;
-	s->domains.what = "domain";
-	s->vmtas.what = "VirtualMTA";
-	s->jobs.what = "job";
-	s->bounces.what = "bounce category";
-	s->deferrals.what = "deferral";
+	for (i = 0; i < ACCT_TABLES; i++)
+		s->tab[i].last_log = INT64_MIN / 2;
 	s->now = (int64_t)time(NULL);
 	return s;
+fail:
+	acct_stats_free(s);
+	return NULL;
 }
 
 void
@@ -456,15 +274,14 @@ acct_stats_free(struct acct_stats *s)
 
 	if (!s)
 		return;
-	table_clear(&s->domains);
-	table_clear(&s->vmtas);
-	table_clear(&s->jobs);
-	table_clear(&s->bounces);
-	table_clear(&s->deferrals);
-	slices_free(&s->all.win);
+	for (i = 0; i < ACCT_TABLES; i++)
+		table_clear(&s->tab[i]);
+	row_free(s->all);
 	for (i = 0; i < s->n_hard; i++)
 		free(s->hard[i]);
 	free(s->hard);
+	free(s->hard_len);
+	stats_hist_free(s->hist);
 	free(s);
 }
 
@@ -480,191 +297,212 @@ is_hard(const struct acct_stats *s, const char *cat, size_t len)
 	size_t i;
 
 	for (i = 0; i < s->n_hard; i++)
-		if (strlen(s->hard[i]) == len && memcmp(s->hard[i], cat, len) == 0)
+		if (s->hard_len[i] == len && memcmp(s->hard[i], cat, len) == 0)
 			return true;
 	return false;
 }
 
-static bool
-type_is(const struct acct_field *f, const char *t)
+static enum kind
+record_kind(const struct acct_field *f)
 {
-	size_t n = strlen(t);
-
-	return f->len == n && memcmp(f->p, t, n) == 0;
+	if (f->len == 1) {
+		switch (f->p[0]) {
+		case 'd': return K_D;
+		case 'b': return K_B;
+		case 't': return K_T;
+		default: return K_NONE;
+		}
+	}
+	if (f->len == 2 && f->p[0] == 'r' && f->p[1] == 'b')
+		return K_RB;
+	if (f->len == 2 && f->p[0] == 't' && f->p[1] == 'q')
+		return K_TQ;
+	return K_NONE;	/* r, f, rs and unknown types count in no table */
 }
 
-/* Lower-cases ASCII letters only: UTF-8 bytes of IDN names stay as they are. */
+/* Copies at most ACCT_NAME_MAX bytes, lower-casing ASCII only (UTF-8 bytes stay). */
 static size_t
 lower_copy(char *dst, const char *src, size_t len)
 {
 	size_t i;
 
-	if (len > NAME_MAX_BYTES)
-		len = NAME_MAX_BYTES;
+	if (len > ACCT_NAME_MAX)
+		len = ACCT_NAME_MAX;
 	for (i = 0; i < len; i++) {
-		char ch = src[i];
+		unsigned char ch = (unsigned char)src[i];
 
-		dst[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+		dst[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 	}
 	return len;
 }
 
-/* Applies one outcome to a row: totals always, the window when recent enough. */
+static size_t
+cap_name(size_t len)
+{
+	return len > ACCT_NAME_MAX ? ACCT_NAME_MAX : len;
+}
+
+/* Counts one record into a row's totals and, when recent enough, its windows. */
 static void
-row_count(struct acct_stats *s, struct row *r, int kind, bool hard, int64_t t, int64_t lat)
+row_count(struct acct_stats *s, struct row *r, int total, enum stats_counter win,
+	  bool hard, int64_t t, int64_t lat)
 {
 	if (!r)
 		return;
-	if (t > r->updated)
-		r->updated = t;
-	r->c[kind]++;
-	if (kind == C_B)
+	r->touched = s->now;
+	if (t > r->newest)
+		r->newest = t;
+	r->c[total]++;
+	if (total == C_B)
 		r->c[hard ? C_HB : C_SB]++;
 	if (lat >= 0)
 		r->lat_count++;
-	/* Records older than any window only count in the totals. */
-	if (t + ACCT_SLICE > s->now - ACCT_WINDOW_MAX) {
-		struct slice *sl = slice_at(&r->win, t > s->now ? s->now : t);
+	if (win == STATS_COUNTERS && lat < 0)
+		return;		/* nothing windowed (remote bounces) */
+	stats_window_add(&r->win, t, s->now, win, lat);
+	if (win == STATS_BOUNCED && hard)
+		stats_window_add(&r->win, t, s->now, STATS_HARD_BOUNCED, -1);
+}
 
-		if (!sl)
-			return;
-		switch (kind) {
-		case C_D: sl->d++; break;
-		case C_B: sl->b++; if (hard) sl->hb++; break;
-		case C_DF: sl->df++; break;
-		default: break;
+/* The first whitespace-separated token of dsnStatus, capped at STATUS_MAX bytes. */
+static size_t
+status_token(const struct acct_field *f, const char **start)
+{
+	const char *p = f->p, *end = f->p + f->len;
+	size_t n = 0;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (p + n < end && p[n] != ' ' && p[n] != '\t')
+		n++;
+	*start = p;
+	return n > STATUS_MAX ? STATUS_MAX : n;
+}
+
+/* A t or tq record's row in the deferral table, keyed "domain\0status". */
+static void
+deferral_count(struct acct_stats *s, const struct acct_record *r, const char *dom, size_t dl)
+{
+	char key[ACCT_NAME_MAX + 1 + STATUS_MAX];
+	const char *st;
+	size_t sl = status_token(&r->dsn_status, &st);
+	struct row *row;
+
+	if (!dl || !sl)
+		return;		/* the table's index needs both */
+	memcpy(key, dom, dl);
+	key[dl] = '\0';
+	memcpy(key + dl + 1, st, sl);
+	row = table_get(s, ACCT_TAB_DEFERRAL, key, dl + 1 + sl);
+	if (!row)
+		return;
+	/* Ties go to the record read last: it is the newer line of the file. */
+	if (!row->c[C_DF] || r->time_logged >= row->newest) {
+		size_t n = r->dsn_diag.len > DIAG_MAX ? DIAG_MAX : r->dsn_diag.len;
+		char *d = realloc(row->diag, n + 1);
+
+		if (d) {
+			memcpy(d, r->dsn_diag.p, n);
+			d[n] = '\0';
+			row->diag = d;
 		}
-		if (lat >= 0)
-			slice_latency(sl, (uint64_t)lat);
 	}
+	row_count(s, row, C_DF, STATS_DEFERRED, false, r->time_logged, -1);
 }
 
 void
 acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 {
-	char dom[NAME_MAX_BYTES + 1], key[2 * NAME_MAX_BYTES + 2];
-	size_t dl = 0, sl;
-	int kind;
+	static const enum stats_counter win_of[] = {
+		[C_D] = STATS_DELIVERED, [C_B] = STATS_BOUNCED, [C_DF] = STATS_DEFERRED,
+		[C_RB] = STATS_COUNTERS,
+	};
+	char dom[ACCT_NAME_MAX];
+	size_t dl = 0;
+	enum kind k = record_kind(&r->type);
+	enum stats_counter win;
 	bool hard = false;
 	int64_t lat = -1;
 	const char *at;
 
-	if (type_is(&r->type, "d"))
-		kind = C_D;
-	else if (type_is(&r->type, "b"))
-		kind = C_B;
-	else if (type_is(&r->type, "t"))
-		kind = C_DF;
-	else if (type_is(&r->type, "rb"))
-		kind = C_RB;
-	else if (type_is(&r->type, "tq"))
-		kind = -1;	/* a queue-wide deferral: the deferral table only */
-	else
-		return;		/* r, f, rs and unknown types: counted by the reader only */
+	if (k == K_NONE)
+		return;
+	if (k == K_TQ) {
+		/* A whole queue deferred: its domain is the queue's, before the last '/'. */
+		const char *slash = r->queue.len ? memrchr(r->queue.p, '/', r->queue.len) : NULL;
 
-	if (kind >= 0 && r->rcpt.len) {
-		at = memrchr(r->rcpt.p, '@', r->rcpt.len);
-		if (at)
-			dl = lower_copy(dom, at + 1, r->rcpt.len - (size_t)(at + 1 - r->rcpt.p));
+		dl = lower_copy(dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
+		deferral_count(s, r, dom, dl);
+		return;
 	}
-	if (kind == C_B)
+	win = win_of[k];
+	at = r->rcpt.len ? memrchr(r->rcpt.p, '@', r->rcpt.len) : NULL;
+	if (at)
+		dl = lower_copy(dom, at + 1, r->rcpt.len - (size_t)(at + 1 - r->rcpt.p));
+	if (k == K_B)
 		hard = is_hard(s, r->bounce_cat.p, r->bounce_cat.len);
-	if (kind == C_D && r->time_queued)
+	if (k == K_D && r->time_queued)
 		lat = r->time_logged > r->time_queued ? r->time_logged - r->time_queued : 0;
 
-	if (kind >= 0) {
-		row_count(s, &s->all, kind, hard, r->time_logged, lat);
-		if (dl)
-			row_count(s, table_get(s, &s->domains, dom, dl), kind, hard, r->time_logged, lat);
-		if (r->vmta.len)
-			row_count(s, table_get(s, &s->vmtas, r->vmta.p,
-			    r->vmta.len > NAME_MAX_BYTES ? NAME_MAX_BYTES : r->vmta.len),
-			    kind, hard, r->time_logged, lat);
-		if (r->job_id.len && kind != C_RB)
-			row_count(s, table_get(s, &s->jobs, r->job_id.p,
-			    r->job_id.len > NAME_MAX_BYTES ? NAME_MAX_BYTES : r->job_id.len),
-			    kind, hard, r->time_logged, -1);
-	}
-	if (kind == C_B) {
+	row_count(s, s->all, k, win, hard, r->time_logged, lat);
+	if (dl)
+		row_count(s, table_get(s, ACCT_TAB_DOMAIN, dom, dl), k, win, hard, r->time_logged, lat);
+	if (r->vmta.len)
+		row_count(s, table_get(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len)), k, win,
+		    hard, r->time_logged, lat);
+	/* Job rows have no remote-bounce column: an rb record adds nothing there. */
+	if (r->job_id.len && k != K_RB)
+		row_count(s, table_get(s, ACCT_TAB_JOB, r->job_id.p, cap_name(r->job_id.len)), k,
+		    STATS_COUNTERS, hard, r->time_logged, -1);
+	if (k == K_B) {
 		const char *cat = r->bounce_cat.len ? r->bounce_cat.p : "other";
-		size_t cl = r->bounce_cat.len ? r->bounce_cat.len : 5;
+		size_t cl = r->bounce_cat.len ? cap_name(r->bounce_cat.len) : 5;
 
-		row_count(s, table_get(s, &s->bounces, cat, cl > NAME_MAX_BYTES ? NAME_MAX_BYTES : cl),
-		    C_D, false, r->time_logged, -1);
+		row_count(s, table_get(s, ACCT_TAB_BOUNCE, cat, cl), C_B, STATS_BOUNCED, false,
+		    r->time_logged, -1);
 	}
-	if (kind == C_DF || kind == -1) {
-		struct row *row;
-		const char *st = r->dsn_status.p, *sp;
-
-		if (kind == -1) {
-			/* tq: the domain part of the queue, before its last '/'. */
-			const char *slash = r->queue.len ? memrchr(r->queue.p, '/', r->queue.len) : NULL;
-
-			dl = lower_copy(dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
-		}
-		sl = r->dsn_status.len;
-		sp = st ? memchr(st, ' ', sl) : NULL;
-		if (sp)
-			sl = (size_t)(sp - st);
-		if (sl > 16)
-			sl = 16;	/* pmtaDeferralStatus is at most 16 bytes */
-		if (!dl || !sl)
-			return;
-		memcpy(key, dom, dl);
-		key[dl] = '\0';
-		memcpy(key + dl + 1, st, sl);
-		row = table_get(s, &s->deferrals, key, dl + 1 + sl);
-		if (!row)
-			return;
-		row_count(s, row, C_DF, false, r->time_logged, -1);
-		if (!row->diag || r->time_logged >= row->diag_time) {
-			char *d = malloc(r->dsn_diag.len + 1);
-
-			if (d) {
-				memcpy(d, r->dsn_diag.p, r->dsn_diag.len);
-				d[r->dsn_diag.len] = '\0';
-				free(row->diag);
-				row->diag = d;
-				row->diag_time = r->time_logged;
-			}
-		}
-	}
+	if (k == K_T)
+		deferral_count(s, r, dom, dl);
 }
 
 /* --- views ------------------------------------------------------------- */
 
 static uint32_t
-g32(uint64_t v)
+gauge(uint64_t v)
 {
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+/* num / den in basis points; 0 when den is 0. */
 static uint32_t
 rate_bp(uint64_t num, uint64_t den)
 {
 	return den ? (uint32_t)(num * 10000 / den) : 0;
 }
 
+/* Every string of a view in one buffer; offsets are turned into pointers at the end. */
 struct strbuf {
 	char *p;
 	size_t len, cap;
+	bool oom;
 };
 
-/* Offsets first: the buffer may move while it grows. */
 static size_t
-str_add(struct strbuf *b, const char *s, size_t n, bool *oom)
+str_add(struct strbuf *b, const char *s, size_t n)
 {
 	size_t at = b->len;
 
+	if (b->oom)
+		return 0;
 	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
+		size_t cap = b->cap ? b->cap : 4096;
 		char *p;
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		p = realloc(b->p, cap);
 		if (!p) {
-			*oom = true;
+			b->oom = true;
 			return 0;
 		}
 		b->p = p;
@@ -676,10 +514,13 @@ str_add(struct strbuf *b, const char *s, size_t n, bool *oom)
 	return at;
 }
 
+static const unsigned pcts[] = { 50, 90, 95, 99 };
+
 static void
-entity_fill(const struct acct_stats *s, const struct row *r, struct acct_entity_row *e, int64_t now)
+entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e, int64_t now)
 {
-	struct wsum *w = malloc(sizeof(*w));
+	struct stats_window_sum w;
+	uint32_t p[4];
 
 	e->delivered = r->c[C_D];
 	e->bounced = r->c[C_B];
@@ -688,96 +529,76 @@ entity_fill(const struct acct_stats *s, const struct row *r, struct acct_entity_
 	e->deferred = r->c[C_DF];
 	e->remote_bounced = r->c[C_RB];
 	e->latency_count = r->lat_count;
-	if (!w)
-		return;
-	slices_sum(&r->win, now, s->c.window, true, w);
-	e->win_delivered = g32(w->d);
-	e->win_bounced = g32(w->b);
-	e->win_deferred = g32(w->df);
-	e->bounce_rate = rate_bp(w->b, w->d + w->b);
-	e->deferral_rate = rate_bp(w->df, w->d + w->df + w->b);
-	e->latency_win_count = g32(w->lat_n);
-	e->p50 = percentile(w, 50);
-	e->p90 = percentile(w, 90);
-	e->p95 = percentile(w, 95);
-	e->p99 = percentile(w, 99);
-	e->max = w->max;
-	free(w);
+	stats_hist_clear(s->hist);
+	stats_window_sum(&r->win, now, s->c.window, &w, s->hist);
+	e->win_delivered = gauge(w.c[STATS_DELIVERED]);
+	e->win_bounced = gauge(w.c[STATS_BOUNCED]);
+	e->win_deferred = gauge(w.c[STATS_DEFERRED]);
+	e->bounce_rate = rate_bp(w.c[STATS_BOUNCED], w.c[STATS_DELIVERED] + w.c[STATS_BOUNCED]);
+	e->deferral_rate = rate_bp(w.c[STATS_DEFERRED],
+	    w.c[STATS_DELIVERED] + w.c[STATS_DEFERRED] + w.c[STATS_BOUNCED]);
+	e->latency_win_count = gauge(stats_hist_count(s->hist));
+	stats_hist_percentiles(s->hist, pcts, 4, p);
+	e->p50 = p[0];
+	e->p90 = p[1];
+	e->p95 = p[2];
+	e->p99 = p[3];
+	e->max = stats_hist_max(s->hist);
 }
 
-#define NAME_OFF(x) ((const char *)(uintptr_t)(x))
-
-static int
-entities(const struct acct_stats *s, const struct table *t, struct strbuf *sb, int64_t now,
-	 struct acct_entity_row **out, size_t *n, bool *oom)
+/* The rows of one table, in slot order; NULL (and n 0) for an empty table. */
+static void *
+rows_alloc(const struct table *t, size_t size, bool *oom)
 {
-	size_t i, k = 0;
+	void *p;
 
-	*out = calloc(t->n ? t->n : 1, sizeof(**out));
-	if (!*out)
-		return -1;
-	for (i = 0; i < t->cap; i++) {
-		const struct row *r = t->slot[i];
-
-		if (!r)
-			continue;
-		entity_fill(s, r, &(*out)[k], now);
-		(*out)[k].name = NAME_OFF(str_add(sb, r->key, r->key_len, oom));
-		k++;
-	}
-	*n = k;
-	return 0;
-}
-
-struct acct_view *
-acct_stats_view(struct acct_stats *s, int64_t now)
-{
-	struct acct_view *v = calloc(1, sizeof(*v));
-	struct table *tabs[] = { &s->domains, &s->vmtas, &s->jobs, &s->bounces, &s->deferrals };
-	struct strbuf sb = { 0 };
-	bool oom = false;
-	size_t i, k;
-	uint64_t aged = 0;
-
-	if (!v)
+	if (!t->n)
 		return NULL;
-	s->now = now;
-	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
-		uint64_t g = table_age(tabs[i], now - (int64_t)s->c.idle_drop);
+	p = calloc(t->n, size);
+	if (!p)
+		*oom = true;
+	return p;
+}
 
-		if (g)
-			log_msg(LOG_INFO, "accounting: %llu %s rows idle for %u s dropped",
-			    (unsigned long long)g, tabs[i]->what, s->c.idle_drop);
-		aged += g;
+#define OFF(off) ((const char *)(uintptr_t)(off))	/* an offset until view_resolve() */
+
+static void
+view_domains_vmtas(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int64_t now)
+{
+	const struct table *t;
+	size_t i, k;
+
+	t = &s->tab[ACCT_TAB_DOMAIN];
+	for (i = 0, k = 0; v->domains && i < t->cap; i++) {
+		if (!t->slot[i].r)
+			continue;
+		entity_fill(s, t->slot[i].r, &v->domains[k], now);
+		v->domains[k++].name = OFF(str_add(sb, t->slot[i].r->key, t->slot[i].r->key_len));
 	}
-	s->aged += aged;
-	for (i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
-		size_t j;
-
-		v->rows_dropped += tabs[i]->dropped;
-		for (j = 0; j < tabs[i]->cap; j++)
-			if (tabs[i]->slot[j])
-				slices_prune(&tabs[i]->slot[j]->win, now);
+	v->n_domains = k;
+	t = &s->tab[ACCT_TAB_VMTA];
+	for (i = 0, k = 0; v->vmtas && i < t->cap; i++) {
+		if (!t->slot[i].r)
+			continue;
+		entity_fill(s, t->slot[i].r, &v->vmtas[k], now);
+		v->vmtas[k++].name = OFF(str_add(sb, t->slot[i].r->key, t->slot[i].r->key_len));
 	}
-	v->rows_dropped += s->aged;
-	slices_prune(&s->all.win, now);
+	v->n_vmtas = k;
+}
 
-	entity_fill(s, &s->all, &v->all, now);
-	if (entities(s, &s->domains, &sb, now, &v->domains, &v->n_domains, &oom) < 0 ||
-	    entities(s, &s->vmtas, &sb, now, &v->vmtas, &v->n_vmtas, &oom) < 0)
-		goto fail;
+static void
+view_jobs_bounces(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int64_t now)
+{
+	const struct table *t;
+	size_t i, k;
 
-	v->jobs = calloc(s->jobs.n ? s->jobs.n : 1, sizeof(*v->jobs));
-	v->bounces = calloc(s->bounces.n ? s->bounces.n : 1, sizeof(*v->bounces));
-	v->deferrals = calloc(s->deferrals.n ? s->deferrals.n : 1, sizeof(*v->deferrals));
-	if (!v->jobs || !v->bounces || !v->deferrals)
-		goto fail;
-	for (i = 0, k = 0; i < s->jobs.cap; i++) {
-		const struct row *r = s->jobs.slot[i];
+	t = &s->tab[ACCT_TAB_JOB];
+	for (i = 0, k = 0; v->jobs && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
 
 		if (!r)
 			continue;
-		v->jobs[k].name = NAME_OFF(str_add(&sb, r->key, r->key_len, &oom));
+		v->jobs[k].name = OFF(str_add(sb, r->key, r->key_len));
 		v->jobs[k].delivered = r->c[C_D];
 		v->jobs[k].bounced = r->c[C_B];
 		v->jobs[k].hard_bounced = r->c[C_HB];
@@ -786,59 +607,125 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 		k++;
 	}
 	v->n_jobs = k;
-	for (i = 0, k = 0; i < s->bounces.cap; i++) {
-		const struct row *r = s->bounces.slot[i];
-		struct wsum w;
+	t = &s->tab[ACCT_TAB_BOUNCE];
+	for (i = 0, k = 0; v->bounces && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
+		struct stats_window_sum w;
 
 		if (!r)
 			continue;
-		slices_sum(&r->win, now, s->c.window, false, &w);
-		v->bounces[k].category = NAME_OFF(str_add(&sb, r->key, r->key_len, &oom));
+		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
+		v->bounces[k].category = OFF(str_add(sb, r->key, r->key_len));
 		v->bounces[k].hard = is_hard(s, r->key, r->key_len);
-		v->bounces[k].count = r->c[C_D];
-		v->bounces[k].win_count = g32(w.d);
+		v->bounces[k].count = r->c[C_B];
+		v->bounces[k].win_count = gauge(w.c[STATS_BOUNCED]);
 		k++;
 	}
 	v->n_bounces = k;
-	for (i = 0, k = 0; i < s->deferrals.cap; i++) {
-		const struct row *r = s->deferrals.slot[i];
+}
+
+static void
+view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int64_t now)
+{
+	const struct table *t = &s->tab[ACCT_TAB_DEFERRAL];
+	size_t i, k;
+
+	for (i = 0, k = 0; v->deferrals && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
+		struct acct_deferral_row *d = &v->deferrals[k];
+		struct stats_window_sum w;
 		size_t dl;
-		struct wsum w;
 
 		if (!r)
 			continue;
 		dl = strlen(r->key);
-		slices_sum(&r->win, now, s->c.window, false, &w);
-		v->deferrals[k].domain = NAME_OFF(str_add(&sb, r->key, dl, &oom));
-		v->deferrals[k].status = NAME_OFF(str_add(&sb, r->key + dl + 1, r->key_len - dl - 1, &oom));
-		v->deferrals[k].last_diag = NAME_OFF(str_add(&sb, r->diag ? r->diag : "",
-		    r->diag ? strlen(r->diag) : 0, &oom));
-		v->deferrals[k].count = r->c[C_DF];
-		v->deferrals[k].win_count = g32(w.df);
-		v->deferrals[k].last_seen = r->updated;
+		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
+		d->domain = OFF(str_add(sb, r->key, dl));
+		d->status = OFF(str_add(sb, r->key + dl + 1, r->key_len - dl - 1));
+		d->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
+		d->count = r->c[C_DF];
+		d->win_count = gauge(w.c[STATS_DEFERRED]);
+		d->last_seen = r->newest;
 		k++;
 	}
 	v->n_deferrals = k;
+}
+
+/* Turns the string offsets of every row into pointers into v->strings. */
+static void
+view_resolve(struct acct_view *v)
+{
+	size_t i;
+
+#define AT(x) (x) = v->strings + (uintptr_t)(x)
+	for (i = 0; i < v->n_domains; i++)
+		AT(v->domains[i].name);
+	for (i = 0; i < v->n_vmtas; i++)
+		AT(v->vmtas[i].name);
+	for (i = 0; i < v->n_jobs; i++)
+		AT(v->jobs[i].name);
+	for (i = 0; i < v->n_bounces; i++)
+		AT(v->bounces[i].category);
+	for (i = 0; i < v->n_deferrals; i++) {
+		AT(v->deferrals[i].domain);
+		AT(v->deferrals[i].status);
+		AT(v->deferrals[i].last_diag);
+	}
+#undef AT
+}
+
+/* Idle rows go; slices no window reaches are freed. */
+static void
+stats_expire(struct acct_stats *s, int64_t now)
+{
+	size_t i, j;
+
+	for (i = 0; i < ACCT_TABLES; i++) {
+		struct table *t = &s->tab[i];
+		uint64_t gone = table_age(t, now - (int64_t)s->c.idle_drop);
+
+		if (gone)
+			log_msg(LOG_INFO, "accounting: %llu %s rows without a record for %u s dropped",
+			    (unsigned long long)gone, table_what[i], s->c.idle_drop);
+		for (j = 0; j < t->cap; j++)
+			if (t->slot[j].r)
+				stats_window_prune(&t->slot[j].r->win, now);
+	}
+	stats_window_prune(&s->all->win, now);
+}
+
+struct acct_view *
+acct_stats_view(struct acct_stats *s, int64_t now)
+{
+	struct acct_view *v = calloc(1, sizeof(*v));
+	struct strbuf sb = { 0 };
+	bool oom = false;
+	size_t i;
+
+	if (!v)
+		return NULL;
+	stats_expire(s, now);
+	for (i = 0; i < ACCT_TABLES; i++) {
+		v->refused[i] = s->tab[i].refused;
+		v->aged[i] = s->tab[i].aged;
+		v->rows_dropped += v->refused[i] + v->aged[i];
+	}
+	v->domains = rows_alloc(&s->tab[ACCT_TAB_DOMAIN], sizeof(*v->domains), &oom);
+	v->vmtas = rows_alloc(&s->tab[ACCT_TAB_VMTA], sizeof(*v->vmtas), &oom);
+	v->jobs = rows_alloc(&s->tab[ACCT_TAB_JOB], sizeof(*v->jobs), &oom);
+	v->bounces = rows_alloc(&s->tab[ACCT_TAB_BOUNCE], sizeof(*v->bounces), &oom);
+	v->deferrals = rows_alloc(&s->tab[ACCT_TAB_DEFERRAL], sizeof(*v->deferrals), &oom);
 	if (oom)
 		goto fail;
-
-	/* Offsets into the final string buffer become pointers. */
-	v->strings = sb.p;
-	sb.p = NULL;
+	entity_fill(s, s->all, &v->all, now);
 	v->all.name = "all";
-	for (i = 0; i < v->n_domains; i++)
-		v->domains[i].name = v->strings + (uintptr_t)v->domains[i].name;
-	for (i = 0; i < v->n_vmtas; i++)
-		v->vmtas[i].name = v->strings + (uintptr_t)v->vmtas[i].name;
-	for (i = 0; i < v->n_jobs; i++)
-		v->jobs[i].name = v->strings + (uintptr_t)v->jobs[i].name;
-	for (i = 0; i < v->n_bounces; i++)
-		v->bounces[i].category = v->strings + (uintptr_t)v->bounces[i].category;
-	for (i = 0; i < v->n_deferrals; i++) {
-		v->deferrals[i].domain = v->strings + (uintptr_t)v->deferrals[i].domain;
-		v->deferrals[i].status = v->strings + (uintptr_t)v->deferrals[i].status;
-		v->deferrals[i].last_diag = v->strings + (uintptr_t)v->deferrals[i].last_diag;
-	}
+	view_domains_vmtas(s, v, &sb, now);
+	view_jobs_bounces(s, v, &sb, now);
+	view_deferrals(s, v, &sb, now);
+	if (sb.oom)
+		goto fail;
+	v->strings = sb.p;
+	view_resolve(v);
 	return v;
 fail:
 	free(sb.p);
@@ -861,41 +748,45 @@ acct_view_free(struct acct_view *v)
 }
 
 int
-acct_stats_window(const struct acct_stats *s, enum acct_scope scope, const char *name,
+acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 		  unsigned window, int64_t now, struct acct_window *out)
 {
-	const struct row *r;
-	struct wsum *w;
+	const struct row *r = NULL;
+	struct stats_window_sum w;
+	static const unsigned p95 = 95;
+	uint32_t v;
 
-	if (scope == ACCT_SCOPE_ALL)
-		r = &s->all;
-	else
-		r = table_find(scope == ACCT_SCOPE_DOMAIN ? &s->domains : &s->vmtas, name, strlen(name));
+	if (scope == ACCT_SCOPE_ALL) {
+		r = s->all;
+	} else if ((scope == ACCT_SCOPE_DOMAIN || scope == ACCT_SCOPE_VMTA) && name) {
+		size_t len = cap_name(strlen(name));
+
+		r = table_find(&s->tab[scope == ACCT_SCOPE_DOMAIN ? ACCT_TAB_DOMAIN : ACCT_TAB_VMTA],
+		    name, len, hash_bytes(name, len));
+	}
 	if (!r)
 		return -1;
-	w = malloc(sizeof(*w));
-	if (!w)
-		return -1;
-	slices_sum(&r->win, now, window > ACCT_WINDOW_MAX ? ACCT_WINDOW_MAX : window, true, w);
-	out->delivered = w->d;
-	out->bounced = w->b;
-	out->hard_bounced = w->hb;
-	out->deferred = w->df;
-	out->p95 = percentile(w, 95);
-	free(w);
+	stats_hist_clear(s->hist);
+	stats_window_sum(&r->win, now, window, &w, s->hist);
+	stats_hist_percentiles(s->hist, &p95, 1, &v);
+	out->delivered = w.c[STATS_DELIVERED];
+	out->bounced = w.c[STATS_BOUNCED];
+	out->hard_bounced = w.c[STATS_HARD_BOUNCED];
+	out->deferred = w.c[STATS_DEFERRED];
+	out->p95 = v;
 	return 0;
 }
 
 size_t
 acct_stats_names(const struct acct_stats *s, enum acct_scope scope, const char **names, size_t max)
 {
-	const struct table *t = scope == ACCT_SCOPE_DOMAIN ? &s->domains : &s->vmtas;
+	const struct table *t = &s->tab[scope == ACCT_SCOPE_DOMAIN ? ACCT_TAB_DOMAIN : ACCT_TAB_VMTA];
 	size_t i, n = 0;
 
 	if (!names)
 		return t->n;
 	for (i = 0; i < t->cap && n < max; i++)
-		if (t->slot[i])
-			names[n++] = t->slot[i]->key;
+		if (t->slot[i].r)
+			names[n++] = t->slot[i].r->key;
 	return n;
 }

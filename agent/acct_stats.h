@@ -14,16 +14,27 @@
 #include <stdint.h>
 
 #include "acct_record.h"
+#include "stats_window.h"
 
-#define ACCT_WINDOW_MAX 3600	/* longest window a query may ask for */
-#define ACCT_SLICE 10		/* seconds per window slice: window edges are this accurate */
+#define ACCT_WINDOW_MAX STATS_WINDOW_MAX	/* longest window a query may ask for */
+#define ACCT_SLICE STATS_SLICE		/* window edges are this accurate (seconds) */
+#define ACCT_NAME_MAX 255		/* longer names are cut to this many bytes */
 
 struct acct_stats_config {
 	const char *const *hard_categories;	/* NULL: bad-mailbox, bad-domain, inactive-mailbox, routing-errors */
 	size_t n_hard;
-	unsigned window;	/* pmtaStatsWindow */
-	size_t max_rows;	/* per table */
-	unsigned idle_drop;	/* seconds */
+	unsigned window;	/* pmtaStatsWindow; 0: 900, capped at ACCT_WINDOW_MAX */
+	size_t max_rows;	/* per table; 0: 100000 */
+	unsigned idle_drop;	/* rows no record touched for this long (wall clock) go; 0: 86400 */
+};
+
+enum acct_table {
+	ACCT_TAB_DOMAIN,
+	ACCT_TAB_VMTA,
+	ACCT_TAB_JOB,
+	ACCT_TAB_BOUNCE,
+	ACCT_TAB_DEFERRAL,
+	ACCT_TABLES
 };
 
 /* A domain or VirtualMTA, with its latency. */
@@ -69,6 +80,8 @@ struct acct_view {
 	struct acct_deferral_row *deferrals;
 	size_t n_deferrals;
 	uint64_t rows_dropped;		/* keys refused (table full) or aged out, ever */
+	uint64_t refused[ACCT_TABLES];	/* records whose new key found its table full */
+	uint64_t aged[ACCT_TABLES];	/* rows dropped for idleness */
 	char *strings;			/* every name above points in here */
 };
 
@@ -85,26 +98,40 @@ struct acct_stats;
 struct acct_stats *acct_stats_new(const struct acct_stats_config *c);
 void acct_stats_free(struct acct_stats *s);
 
-/* The wall clock windows are measured against (the collector sets it as it reads). */
+/*
+ * The wall clock (Unix s) that acct_stats_add() measures windows and
+ * idleness against; the collector sets it before each batch of reads.
+ */
 void acct_stats_set_now(struct acct_stats *s, int64_t now);
 
+/*
+ * Counts one well-formed record into every table it belongs to (issue 3's
+ * definitions). Copies what it keeps. No allocation once its keys exist.
+ */
 void acct_stats_add(struct acct_stats *s, const struct acct_record *r);
 
-/* An immutable copy of every table at now; drops idle keys first. NULL on no memory. */
+/*
+ * An immutable, self-contained copy of every table at wall clock now, rows
+ * in no order; drops rows idle for idle_drop seconds first (counted and
+ * logged). NULL on no memory.
+ */
 struct acct_view *acct_stats_view(struct acct_stats *s, int64_t now);
 void acct_view_free(struct acct_view *v);
 
-/* Counts over the last `window` seconds (<= ACCT_WINDOW_MAX) of one subject. -1: no such row. */
-int acct_stats_window(const struct acct_stats *s, enum acct_scope scope, const char *name,
+/*
+ * Counts and latency p95 over the last `window` seconds (capped at
+ * ACCT_WINDOW_MAX) of the instance (name ignored), one domain (lower-case
+ * name) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
+ */
+int acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 		      unsigned window, int64_t now, struct acct_window *out);
 
-/* Enumerates the names of the domain or VirtualMTA rows (for "domain:*" rules);
- * with names NULL, returns how many there are. */
+/*
+ * Enumerates the names of the domain or VirtualMTA rows (for "domain:*"
+ * rules); with names NULL, returns how many there are. The names stay valid
+ * until the next acct_stats_add() or acct_stats_view().
+ */
 size_t acct_stats_names(const struct acct_stats *s, enum acct_scope scope,
 			const char **names, size_t max);
-
-/* The latency histogram's representative value for a latency, and its bucket (exposed for tests). */
-unsigned acct_latency_bucket(uint64_t seconds);
-uint32_t acct_latency_value(unsigned bucket);
 
 #endif

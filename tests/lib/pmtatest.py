@@ -1,10 +1,28 @@
 """Integration-test harness: a private snmpd (AgentX master), snmptrapd, the
 PowerMTA simulator and the agent, on loopback, free ports, a temporary
 directory, every process stopped by the PID this harness started, every wait
-bounded and polled instead of slept."""
+bounded and polled instead of slept.
+
+    with Env("queues") as env:          # tmpdir; removed at the end unless PMTA_KEEP_TMP=1
+        env.start_trapd()               # before snmpd, so snmpd gets a trap2sink line
+        env.start_snmpd()
+        sim = env.start_sim({"queues": [...]}, api_key="k" * 32)
+        env.start_agent(f"instance mta1 {sim.url} ...")
+        sim.set_scenario({... "mode": "500"})
+        sim.wait_polls("/status")       # the agent polled again
+        a = env.snmpget("pmtaInstanceApiStatus.1")
+        assert a.value == ["3"] and a.seconds < 0.1
+
+"PowerMTA down" is sim.kill() (SIGKILL, the port closes); sim.restart() brings
+it back on the same port. snmpd the same: kill_snmpd(), restart_snmpd().
+On failure (an exception leaving the with block, or env.failed = True) the
+tmpdir and the tail of every log in it are printed on stderr.
+A missing tool or MIB directory is a failure, never a skip.
+"""
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,6 +34,8 @@ import time
 TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 TOP_BUILDDIR = os.environ.get("top_builddir") or os.path.join(TOP_SRCDIR, "build")
 AGENT = os.path.join(TOP_BUILDDIR, "agent", "pmta-monitor-agent")
+# A command the agent runs under, e.g. "valgrind --error-exitcode=99 ..." (scripts/check-sanitizers).
+AGENT_WRAPPER = os.environ.get("PMTA_AGENT_WRAPPER", "").split()
 SIM = os.path.join(TOP_SRCDIR, "scripts", "pmta-sim")
 
 
@@ -34,11 +54,17 @@ def free_port(kind="udp"):
     return port
 
 
-def wait_for(pred, timeout, what, interval=0.05):
-    """Polls pred() until it returns a true value; fails after timeout seconds."""
+def wait_for(pred, timeout, what, interval=0.05, abort=None):
+    """Polls pred() until it returns a true value, and returns that value.
+    Fails after timeout seconds, or at once when abort() returns a message
+    (e.g. the process being waited for has exited)."""
     end = time.monotonic() + timeout
     last = None
     while time.monotonic() < end:
+        if abort:
+            why = abort()
+            if why:
+                raise AssertionError(f"gave up waiting for {what}: {why}")
         try:
             last = pred()
             if last:
@@ -75,6 +101,12 @@ class Proc:
     def send_signal(self, sig):
         if self.alive():
             os.kill(self.p.pid, sig)
+
+    def exited(self):
+        """None while running, else a message saying how it ended (for wait_for's abort)."""
+        if self.p is None or self.p.poll() is None:
+            return None
+        return f"{self.name} (pid {self.p.pid}) exited with status {self.p.returncode}"
 
     def stop(self, sig=signal.SIGTERM, timeout=5):
         if not self.alive():
@@ -121,7 +153,8 @@ class Sim:
         if self.tls:
             argv += ["--tls-cert", self.cert, "--tls-key", self.key]
         self.proc = self.env.spawn("sim", argv, log=os.path.join(self.dir, "sim.log"))
-        self.port = int(wait_for(lambda: open(self.port_file).read().strip(), 10, "the simulator's port"))
+        self.port = int(wait_for(lambda: open(self.port_file).read().strip(), 10, "the simulator's port",
+                                 abort=self.proc.exited))
 
     def set_scenario(self, scenario):
         tmp = self.scenario_path + ".tmp"
@@ -129,19 +162,62 @@ class Sim:
             json.dump(scenario, f)
         os.replace(tmp, self.scenario_path)
 
-    def stats(self):
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def ssl_context(self):
+        """A client context trusting this simulator's certificate (None without TLS)."""
+        if not self.tls:
+            return None
+        import ssl
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def fetch(self, path, api_key=None, timeout=5, limit=None):
+        """GET url+path without following redirects: (status, headers, body bytes).
+        HTTP error statuses are returned, not raised; limit caps the bytes read."""
+        import urllib.error
         import urllib.request
-        ctx = None
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        handlers = [NoRedirect()]
         if self.tls:
-            import ssl
-            ctx = ssl.create_default_context(cafile=self.ca_file)
-        with urllib.request.urlopen(self.url + "/_sim/stats", timeout=5, context=ctx) as r:
+            handlers.append(urllib.request.HTTPSHandler(context=self.ssl_context()))
+        opener = urllib.request.build_opener(*handlers)
+        req = urllib.request.Request(self.url + path)
+        if api_key or self.api_key:
+            req.add_header("X-API-Key", api_key or self.api_key)
+        try:
+            r = opener.open(req, timeout=timeout)
+        except urllib.error.HTTPError as e:
+            r = e
+        with r:
+            return r.status, r.headers, r.read() if limit is None else r.read(limit)
+
+    def stats(self):
+        """Requests served per path, e.g. {"/status": 3}."""
+        import urllib.request
+        with urllib.request.urlopen(self.url + "/_sim/stats", timeout=5, context=self.ssl_context()) as r:
             return json.load(r)
 
+    def wait_polls(self, path="/status", n=1, timeout=15):
+        """Waits until path has been requested n more times than now (the agent polled again)."""
+        base = self.stats().get(path, 0)
+        wait_for(lambda: self.stats().get(path, 0) >= base + n, timeout, f"{n} more request(s) of {path}",
+                 abort=self.proc.exited)
+
+    def log(self):
+        return read_text(os.path.join(self.dir, "sim.log"))
+
     def kill(self):
+        """PowerMTA down: SIGKILL, so the port stops answering at once."""
         self.proc.stop(signal.SIGKILL)
 
     def restart(self):
+        """Back up on the same port."""
         self.kill()
         self.start()
 
@@ -282,7 +358,7 @@ class Env:
         prefix = []
         if self.as_nobody and not as_root:
             prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        self.agent = self.spawn("agent", prefix + [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
+        self.agent = self.spawn("agent", prefix + AGENT_WRAPPER + [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
                                                    "-Lf", self.agent_log, "-p", self.agent_pidfile] +
                                 list(extra_args))
         if wait:

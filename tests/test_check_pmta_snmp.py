@@ -5,6 +5,7 @@ import importlib.machinery
 import importlib.util
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -146,6 +147,17 @@ def test_status_line_escapes_pipe_and_newlines():
     assert cp.perf_item("age", None, "s") == "'age'=Us;;;;"
 
 
+def test_conf_quote_escapes_quotes_and_backslashes_and_refuses_line_breaks():
+    assert cp.conf_quote("public") == '"public"'
+    assert cp.conf_quote('a "b" \\c #d') == '"a \\"b\\" \\\\c #d"'
+    for bad in ("a\nb", "a\rb", "a\0b"):
+        try:
+            cp.conf_quote(bad)
+        except cp.PluginError:
+            continue
+        raise AssertionError(f"{bad!r} accepted")
+
+
 # --- against the running agent ----------------------------------------------------
 
 HEADER = ("type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,bounceCat,"
@@ -164,6 +176,8 @@ MAIL = {
     ("yahoo.com", "d"): 40, ("yahoo.com", "t"): 10,
     (LONG_DOMAIN, "d"): 3,
 }
+V3_AUTH = 'auth pass "q" #x\\'                # spaces, quotes, '#' and a backslash
+V3_AUTH_CONF = '"auth pass \\"q\\" #x\\\\"'       # the same, quoted for snmpd.conf
 LATENCY = {"gmail.com": 30, "yahoo.com": 300, LONG_DOMAIN: 5}
 
 
@@ -190,7 +204,7 @@ def start_world(env):
         for (dom, kind), n in MAIL.items():
             for i in range(n):
                 f.write(record(kind, f"u{i}@{dom}", now - 20, LATENCY[dom]))
-    v3 = ("createUser nagios SHA nagios-auth-pw AES nagios-priv-pw\n"
+    v3 = (f"createUser nagios SHA {V3_AUTH_CONF} AES nagios-priv-pw\n"
           "rouser nagios priv\n")
     env.start_snmpd(v3)
     sim = Sim(env, SCEN)
@@ -205,12 +219,13 @@ def start_world(env):
              and env.get('pmtaDomainWinDelivered.1."gmail.com"') == "100", 15, "API and accounting data")
     w = World(env)
     w.port = env.snmp_port
+    w.sim = sim
     return w
 
 
-def plugin(w, *args, port=None, timeout=20):
+def plugin(w, *args, port=None, timeout=20, env=None):
     argv = [sys.executable, PLUGIN, "-H", "127.0.0.1", "-p", str(port or w.port)] + list(args)
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 
@@ -347,14 +362,38 @@ def test_api_status(w):
 
 
 def test_snmpv3_authpriv(w):
-    v3 = ["-v", "3", "-u", "nagios", "-a", "SHA", "-A", "nagios-auth-pw", "-x", "AES", "-X", "nagios-priv-pw",
+    v3 = ["-v", "3", "-u", "nagios", "-a", "SHA", "-A", V3_AUTH, "-x", "AES", "-X", "nagios-priv-pw",
           "-l", "authPriv"]
     q = w.env.get("pmtaInstanceQueuedRcpt.1")
     out = expect(w, 0, "PMTA QUEUE OK - ", *v3, "-m", "queue")
     assert perfdata(out)["queued_rcpt"][0] == q, out
-    bad = [x if x != "nagios-auth-pw" else "wrong-auth-pw" for x in v3]
+    bad = [x if x != V3_AUTH else "wrong-auth-pw" for x in v3]
     out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", *bad, "-m", "queue", "-t", "3")
     assert "SNMP error" in out, out
+
+
+def test_secrets_stay_out_of_the_snmp_tools_argv(w):
+    """A wrapper snmpget/snmpwalk first in PATH records its argv, as ps would show it."""
+    bindir = w.env.mkdir("spy-bin")
+    log = w.env.path("spy-argv.log")
+    for tool in ("snmpget", "snmpwalk"):
+        real = shutil.which(tool)
+        with open(os.path.join(bindir, tool), "w") as f:
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {log}\nexec {real} "$@"\n')
+        os.chmod(os.path.join(bindir, tool), 0o755)
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+    expect(w, 0, "PMTA QUEUE OK - ", "-C", "public", "-i", "mta1", "-m", "queue", env=env)
+    expect(w, 0, "PMTA API OK - ", "-v", "3", "-u", "nagios", "-A", V3_AUTH, "-X", "nagios-priv-pw",
+           "-i", "mta1", "-m", "api", env=env)
+    argvs = open(log).read()
+    assert len(argvs.splitlines()) == 4, argvs   # a walk and a get per run
+    for secret in ("public", "auth pass", "nagios-priv-pw"):
+        assert secret not in argvs, (secret, argvs)
+
+
+def test_queue_of_an_instance_never_polled_is_unknown(w):
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-i", "mta2", "-m", "queue", "-w", "10")
+    assert "HTTP monitor of mta2 has not answered yet (unreachable(2))" in out, out
 
 
 def test_unknown_for_missing_rows_and_dead_agents(w):
@@ -395,16 +434,33 @@ def test_help_documents_every_option(w):
     assert os.access(PLUGIN, os.X_OK)
 
 
+def test_stale_queue_is_unknown_with_the_last_value(w):
+    """Last, as it stops mta1's HTTP monitor."""
+    q = w.env.get("pmtaInstanceQueuedRcpt.1")
+    w.sim.kill()
+    wait_for(lambda: w.env.get("pmtaInstanceApiStatus.1") == "2", 10, "mta1's API unreachable")
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-m", "queue", "-w", "1")
+    assert "the HTTP monitor of mta1 is unreachable(2), last success" in out, out
+    assert f"last known {q} recipients" in out and "|" not in out, out
+    out = expect(w, 3, "PMTA QUEUE UNKNOWN - ", "-m", "queue", "-d", "gmail.com")
+    assert "last known 400 recipients" in out, out
+    # accounting-based metrics do not depend on the HTTP monitor
+    expect(w, 2, "PMTA BOUNCE RATE CRITICAL - ", "-m", "bounce-rate", "-d", "gmail.com", "-c", "1")
+    expect(w, 2, "PMTA API CRITICAL - ", "-m", "api")
+
+
 UNIT = [test_range_outcomes_follow_the_plugin_guidelines, test_range_bounds_and_infinities,
         test_range_rejects_malformed_text, test_evaluate_critical_wins_over_warning,
         test_fnv1a_matches_published_vectors, test_string_index_is_length_then_bytes,
         test_long_name_index_is_shortened_with_its_hash, test_domain_argument_is_normalised_like_the_agent_keys,
-        test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows, test_status_line_escapes_pipe_and_newlines]
+        test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows, test_status_line_escapes_pipe_and_newlines,
+        test_conf_quote_escapes_quotes_and_backslashes_and_refuses_line_breaks]
 LIVE = [test_queue_of_instance_ok_warning_critical, test_queue_of_domain, test_bounce_rate_of_domain,
         test_deferral_rate_of_domain, test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
         test_long_domain_is_found_by_its_full_name, test_api_status, test_snmpv3_authpriv,
+        test_secrets_stay_out_of_the_snmp_tools_argv, test_queue_of_an_instance_never_polled_is_unknown,
         test_unknown_for_missing_rows_and_dead_agents, test_bad_arguments_are_unknown,
-        test_help_documents_every_option]
+        test_help_documents_every_option, test_stale_queue_is_unknown_with_the_last_value]
 
 
 def run(name, fn, *args):

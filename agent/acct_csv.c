@@ -1,32 +1,48 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acct_csv.h"
 #include "acct_time.h"
 
-#define ACCT_MAX_COLUMNS 512
+#define ACCT_HEADER_LINE_MAX (1u << 20)
 
-/* The record fields, in the order of struct acct_record's views after time_queued. */
+/* The columns a record needs; NONE marks the columns nobody reads. */
 enum field {
 	F_TYPE, F_TIME_LOGGED, F_TIME_QUEUED, F_RCPT, F_BOUNCE_CAT, F_DSN_STATUS, F_DSN_DIAG,
-	F_VMTA, F_JOB_ID, F_QUEUE, F_N
+	F_VMTA, F_JOB_ID, F_QUEUE, F_N, F_NONE = F_N
 };
 
-static const char *const field_names[F_N] = {
-	"type", "timeLogged", "timeQueued", "rcpt", "bounceCat", "dsnStatus", "dsnDiag",
-	"vmta", "jobId", "queue",
+static const struct {
+	const char *name;
+	size_t len;
+} field_names[F_N] = {
+#define NAME(s) { s, sizeof(s) - 1 }
+	NAME("type"), NAME("timeLogged"), NAME("timeQueued"), NAME("rcpt"), NAME("bounceCat"),
+	NAME("dsnStatus"), NAME("dsnDiag"), NAME("vmta"), NAME("jobId"), NAME("queue"),
+#undef NAME
 };
 
 struct acct_header {
 	size_t ncols;
-	signed char want[ACCT_MAX_COLUMNS];	/* column -> enum field, or -1 */
+	unsigned char *col;	/* ncols entries: column -> enum field */
 };
 
 struct acct_parser {
-	char scratch[ACCT_LINE_MAX];	/* unquoted fields that held doubled quotes */
+	size_t max_line;
+	char why[96];		/* reasons that carry numbers */
+	char *scratch;		/* max_line bytes: unquoted fields that held doubled quotes */
+};
+
+/* One field as it stands in the line. */
+struct raw_field {
+	const char *p;		/* the value, without the enclosing quotes */
+	size_t len;
+	bool doubled;		/* quoted and holding "" pairs: needs unquoting */
+	const char *next;	/* the comma after it, or the end of the line */
 };
 
 static size_t
@@ -35,59 +51,116 @@ strip_cr(const char *line, size_t len)
 	return len && line[len - 1] == '\r' ? len - 1 : len;
 }
 
+/*
+ * The field starting at s (s <= end). A quoted field runs to the quote not
+ * followed by another; "" inside stands for one quote. -1 with *why when the
+ * quote is never closed or text follows the closing quote before the comma.
+ */
+static inline int
+field_scan(const char *s, const char *end, struct raw_field *f, const char **why)
+{
+	const char *q;
+
+	if (s == end || *s != '"') {
+		q = memchr(s, ',', (size_t)(end - s));
+		f->p = s;
+		f->next = q ? q : end;
+		f->len = (size_t)(f->next - s);
+		f->doubled = false;
+		return 0;
+	}
+	f->doubled = false;
+	for (q = s + 1;; q += 2) {
+		q = memchr(q, '"', (size_t)(end - q));
+		if (!q) {
+			*why = "unterminated quote";
+			return -1;
+		}
+		if (q + 1 == end || q[1] != '"')
+			break;
+		f->doubled = true;
+	}
+	if (q + 1 != end && q[1] != ',') {
+		*why = "text after a closing quote";
+		return -1;
+	}
+	f->p = s + 1;
+	f->len = (size_t)(q - f->p);
+	f->next = q + 1;
+	return 0;
+}
+
 int
 acct_line_is_header(const char *line, size_t len)
 {
 	len = strip_cr(line, len);
-	return (len == 4 || (len > 4 && line[4] == ',')) && memcmp(line, "type", 4) == 0;
+	return len >= 4 && memcmp(line, "type", 4) == 0 && (len == 4 || line[4] == ',');
+}
+
+static enum field
+field_by_name(const char *p, size_t len)
+{
+	int f;
+
+	for (f = 0; f < F_N; f++)
+		if (field_names[f].len == len && memcmp(p, field_names[f].name, len) == 0)
+			return (enum field)f;
+	return F_NONE;
 }
 
 struct acct_header *
 acct_header_parse(const char *line, size_t len)
 {
-	struct acct_header *h;
-	size_t start = 0, i, col = 0;
+	struct acct_header *h = NULL;
+	const char *s, *end, *why;
+	size_t ncols = 1, col;
 	unsigned seen = 0;
 
 	len = strip_cr(line, len);
-	if (!acct_line_is_header(line, len))
+	if (len > ACCT_HEADER_LINE_MAX || !acct_line_is_header(line, len))
 		return NULL;
+	end = line + len;
+	/* Column count first, so the map is allocated once at its size. */
+	for (s = line; s < end; ncols++) {
+		struct raw_field f;
+
+		if (field_scan(s, end, &f, &why) < 0)
+			return NULL;
+		if (f.next == end)
+			break;
+		s = f.next + 1;
+	}
 	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	memset(h->want, -1, sizeof(h->want));
-	for (i = 0; i <= len; i++) {
-		int f;
+	if (!h || !(h->col = malloc(ncols)))
+		goto fail;
+	h->ncols = ncols;
+	for (s = line, col = 0; col < ncols; col++) {
+		struct raw_field f = { 0 };
+		enum field id;
 
-		if (i < len && line[i] != ',')
-			continue;
-		if (col == ACCT_MAX_COLUMNS)
-			goto bad;
-		for (f = 0; f < F_N; f++) {
-			size_t n = strlen(field_names[f]);
-
-			/* The first column of that name wins. */
-			if (n == i - start && memcmp(line + start, field_names[f], n) == 0 &&
-			    !(seen & (1u << f))) {
-				h->want[col] = (signed char)f;
-				seen |= 1u << f;
-			}
-		}
-		col++;
-		start = i + 1;
+		(void)field_scan(s, end, &f, &why);	/* scanned above */
+		id = f.doubled ? F_NONE : field_by_name(f.p, f.len);
+		if (id != F_NONE && (seen & (1u << id)))
+			id = F_NONE;	/* the first column of a name wins */
+		if (id != F_NONE)
+			seen |= 1u << id;
+		h->col[col] = (unsigned char)id;
+		s = f.next + (f.next < end);
 	}
 	if (!(seen & (1u << F_TYPE)) || !(seen & (1u << F_TIME_LOGGED)))
-		goto bad;
-	h->ncols = col;
+		goto fail;
 	return h;
-bad:
-	free(h);
+fail:
+	acct_header_free(h);
 	return NULL;
 }
 
 void
 acct_header_free(struct acct_header *h)
 {
+	if (!h)
+		return;
+	free(h->col);
 	free(h);
 }
 
@@ -98,135 +171,117 @@ acct_header_columns(const struct acct_header *h)
 }
 
 struct acct_parser *
-acct_parser_new(void)
+acct_parser_new(size_t max_line)
 {
-	return malloc(sizeof(struct acct_parser));
+	struct acct_parser *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->max_line = max_line ? max_line : ACCT_LINE_MAX;
+	p->scratch = malloc(p->max_line);
+	if (!p->scratch) {
+		free(p);
+		return NULL;
+	}
+	return p;
 }
 
 void
 acct_parser_free(struct acct_parser *p)
 {
+	if (!p)
+		return;
+	free(p->scratch);
 	free(p);
 }
 
-static struct acct_field *
-view_of(struct acct_record *r, int f)
+/* Copies a quoted field's value with each "" made one quote; returns the new length. */
+static size_t
+unquote(char *dst, const char *v, size_t len)
 {
-	switch (f) {
-	case F_TYPE: return &r->type;
-	case F_RCPT: return &r->rcpt;
-	case F_BOUNCE_CAT: return &r->bounce_cat;
-	case F_DSN_STATUS: return &r->dsn_status;
-	case F_DSN_DIAG: return &r->dsn_diag;
-	case F_VMTA: return &r->vmta;
-	case F_JOB_ID: return &r->job_id;
-	case F_QUEUE: return &r->queue;
-	default: return NULL;
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		dst[o++] = v[i];
+		if (v[i] == '"')
+			i++;	/* its twin */
 	}
+	return o;
 }
 
+/*
+ * One pass over the line: each field is found with memchr, and only the
+ * columns the header marks are kept (and unquoted, into scratch, when they
+ * hold doubled quotes). Nothing is allocated.
+ */
 int
 acct_parser_parse(struct acct_parser *p, const struct acct_header *h, const char *line,
 		  size_t len, struct acct_record *rec, const char **why)
 {
+	struct acct_field v[F_N];
 	struct acct_record r;
-	struct acct_field tl = { 0 }, tq = { 0 };
-	const char *end;
+	const char *s, *end;
 	size_t col = 0, used = 0;
+	int64_t tl;
 
 	len = strip_cr(line, len);
-	if (len > ACCT_LINE_MAX) {
-		*why = "line longer than 65536 bytes";
+	if (len > p->max_line) {
+		snprintf(p->why, sizeof(p->why), "line longer than %zu bytes", p->max_line);
+		*why = p->why;
 		return -1;
 	}
-	memset(&r, 0, sizeof(r));
+	memset(v, 0, sizeof(v));
 	end = line + len;
-	for (const char *s = line;; col++) {
-		const char *v, *next;
-		size_t vlen;
-		int f = col < ACCT_MAX_COLUMNS ? h->want[col] : -1;
+	for (s = line;;) {
+		struct raw_field f;
+		unsigned id;
 
-		if (s < end && *s == '"') {
-			/* Quoted: up to the closing quote; "" stands for one quote. */
-			const char *q = s + 1;
-			bool doubled = false;
-
-			for (;;) {
-				q = memchr(q, '"', (size_t)(end - q));
-				if (!q) {
-					*why = "unterminated quote";
-					return -1;
-				}
-				if (q + 1 < end && q[1] == '"') {
-					doubled = true;
-					q += 2;
-					continue;
-				}
-				break;
+		if (field_scan(s, end, &f, why) < 0)
+			return -1;
+		id = col < h->ncols ? h->col[col] : F_NONE;
+		col++;
+		if (id != F_NONE) {
+			if (f.doubled) {
+				f.len = unquote(p->scratch + used, f.p, f.len);
+				f.p = p->scratch + used;
+				used += f.len;
 			}
-			v = s + 1;
-			vlen = (size_t)(q - v);
-			next = q + 1;
-			if (next < end && *next != ',') {
-				*why = "text after a closing quote";
-				return -1;
-			}
-			if (doubled && f >= 0) {
-				char *o = p->scratch + used;
-				size_t i;
-
-				for (i = 0; i < vlen; i++) {
-					*o++ = v[i];
-					if (v[i] == '"')
-						i++;
-				}
-				v = p->scratch + used;
-				vlen = (size_t)(o - v);
-				used += vlen;
-			}
-		} else {
-			next = memchr(s, ',', (size_t)(end - s));
-			if (!next)
-				next = end;
-			v = s;
-			vlen = (size_t)(next - s);
+			v[id].p = f.p;
+			v[id].len = f.len;
 		}
-		if (f >= 0) {
-			struct acct_field *fv = view_of(&r, f);
-
-			if (fv) {
-				fv->p = v;
-				fv->len = vlen;
-			} else if (f == F_TIME_LOGGED) {
-				tl.p = v;
-				tl.len = vlen;
-			} else {
-				tq.p = v;
-				tq.len = vlen;
-			}
-		}
-		if (next >= end)
+		if (f.next == end)
 			break;
-		s = next + 1;
+		s = f.next + 1;
 		if (s == end) {
 			col++;	/* a trailing comma: one more, empty, field */
 			break;
 		}
 	}
-	if (col + 1 != h->ncols) {
-		*why = "field count differs from the header's";
+	if (col != h->ncols) {
+		snprintf(p->why, sizeof(p->why), "field count %zu, header has %zu", col, h->ncols);
+		*why = p->why;
 		return -1;
 	}
-	if (r.type.len == 0) {
+	if (v[F_TYPE].len == 0) {
 		*why = "empty type";
 		return -1;
 	}
-	if (acct_time_parse(tl.p, tl.len, &r.time_logged) < 0) {
+	if (acct_time_parse(v[F_TIME_LOGGED].p, v[F_TIME_LOGGED].len, &tl) < 0) {
 		*why = "bad timeLogged";
 		return -1;
 	}
-	if (tq.len == 0 || acct_time_parse(tq.p, tq.len, &r.time_queued) < 0)
+	r.type = v[F_TYPE];
+	r.time_logged = tl;
+	if (v[F_TIME_QUEUED].len == 0 ||
+	    acct_time_parse(v[F_TIME_QUEUED].p, v[F_TIME_QUEUED].len, &r.time_queued) < 0)
 		r.time_queued = 0;
+	r.rcpt = v[F_RCPT];
+	r.bounce_cat = v[F_BOUNCE_CAT];
+	r.dsn_status = v[F_DSN_STATUS];
+	r.dsn_diag = v[F_DSN_DIAG];
+	r.vmta = v[F_VMTA];
+	r.job_id = v[F_JOB_ID];
+	r.queue = v[F_QUEUE];
 	*rec = r;
 	return 0;
 }

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,33 +15,29 @@ struct acct_reader {
 	char *instance;
 	struct acct_tail *tail;
 	struct acct_parser *parser;
-	struct acct_header *header;
-	char *header_file;	/* the file whose header is in force */
-	acct_record_fn cb;
+	struct acct_header *header;	/* of the file being read; NULL: none yet */
+	size_t max_line;
+	acct_record_cb cb;
 	void *arg;
 	uint64_t records, malformed;
 	int64_t last_record;
+	bool logged;		/* a malformed line was logged at last_log */
 	int64_t last_log;
-	uint64_t unlogged;	/* malformed lines not logged since the last log line */
+	uint64_t unlogged;	/* malformed lines not logged since then */
 };
-
-int64_t
-acct_reader_clock(void)
-{
-	return (int64_t)time(NULL);
-}
 
 struct acct_reader *
 acct_reader_new(const char *instance, const char *glob, const struct acct_tail_opts *o,
-		acct_record_fn cb, void *arg)
+		acct_record_cb cb, void *arg)
 {
 	struct acct_reader *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
+	r->max_line = o && o->max_line ? o->max_line : ACCT_LINE_MAX;
 	r->instance = strdup(instance);
 	r->tail = acct_tail_new(glob, o);
-	r->parser = acct_parser_new();
+	r->parser = acct_parser_new(r->max_line);
 	r->cb = cb;
 	r->arg = arg;
 	if (!r->instance || !r->tail || !r->parser) {
@@ -58,30 +55,55 @@ acct_reader_free(struct acct_reader *r)
 	acct_tail_free(r->tail);
 	acct_parser_free(r->parser);
 	acct_header_free(r->header);
-	free(r->header_file);
 	free(r->instance);
 	free(r);
 }
 
+/* Counts a malformed line; logs it unless a line was logged less than a minute ago. */
 static void
 malformed(struct acct_reader *r, const char *file, uint64_t lineno, const char *why)
 {
-	int64_t now = acct_reader_clock();
+	int64_t now = (int64_t)time(NULL);
 
 	r->malformed++;
-	if (r->last_log && now - r->last_log < MALFORMED_LOG_INTERVAL) {
+	if (r->logged && now - r->last_log < MALFORMED_LOG_INTERVAL) {
 		r->unlogged++;
 		return;
 	}
 	if (r->unlogged)
 		log_msg(LOG_WARNING, "instance %s: %s:%llu: malformed accounting line skipped (%s); "
-		    "%llu more since the last report", r->instance, file, (unsigned long long)lineno,
-		    why, (unsigned long long)r->unlogged);
+		    "%llu more not logged since the last report", r->instance, file,
+		    (unsigned long long)lineno, why, (unsigned long long)r->unlogged);
 	else
 		log_msg(LOG_WARNING, "instance %s: %s:%llu: malformed accounting line skipped (%s)",
 		    r->instance, file, (unsigned long long)lineno, why);
+	r->logged = true;
 	r->last_log = now;
 	r->unlogged = 0;
+}
+
+/* Malformed lines held back at the last report, told once their minute is over. */
+static void
+malformed_summary(struct acct_reader *r)
+{
+	int64_t now;
+
+	if (!r->unlogged)
+		return;
+	now = (int64_t)time(NULL);
+	if (now - r->last_log < MALFORMED_LOG_INTERVAL)
+		return;
+	log_msg(LOG_WARNING, "instance %s: %llu more malformed accounting lines skipped",
+	    r->instance, (unsigned long long)r->unlogged);
+	r->last_log = now;
+	r->unlogged = 0;
+}
+
+static void
+header_set(struct acct_reader *r, struct acct_header *h)
+{
+	acct_header_free(r->header);
+	r->header = h;
 }
 
 static void
@@ -91,32 +113,23 @@ on_line(void *arg, const char *file, uint64_t lineno, const char *line, size_t l
 	struct acct_record rec;
 	const char *why;
 
-	/* A new file brings its own header: the old mapping does not apply to it. */
-	if (!r->header_file || strcmp(r->header_file, file) != 0 || lineno == 1) {
-		char *f = strdup(file);
-
-		if (f) {
-			free(r->header_file);
-			r->header_file = f;
-		}
-		acct_header_free(r->header);
-		r->header = NULL;
-	}
+	/* Line 1 starts a file (or a truncated one again): its own header will come. */
+	if (lineno == 1)
+		header_set(r, NULL);
 	if (too_long) {
-		malformed(r, file, lineno, "line longer than 65536 bytes");
+		malformed(r, file, lineno, r->max_line == ACCT_LINE_MAX ?
+		    "line longer than 65536 bytes" : "line too long");
 		return;
 	}
 	if (len == 0)
-		return;		/* blank lines carry nothing */
+		return;
 	if (acct_line_is_header(line, len)) {
 		struct acct_header *h = acct_header_parse(line, len);
 
-		if (!h) {
-			malformed(r, file, lineno, "header without type or timeLogged");
-			return;
-		}
-		acct_header_free(r->header);
-		r->header = h;
+		/* A broken header leaves the columns unknown: no mapping is better than a stale one. */
+		header_set(r, h);
+		if (!h)
+			malformed(r, file, lineno, "header line without a timeLogged column");
 		return;
 	}
 	if (!r->header) {
@@ -128,14 +141,19 @@ on_line(void *arg, const char *file, uint64_t lineno, const char *line, size_t l
 		return;
 	}
 	r->records++;
-	r->last_record = acct_reader_clock();
 	r->cb(r->arg, &rec);
 }
 
-long
-acct_reader_poll(struct acct_reader *r, size_t budget)
+int
+acct_reader_poll(struct acct_reader *r, size_t byte_budget)
 {
-	return acct_tail_read(r->tail, budget, on_line, r);
+	uint64_t before = r->records;
+	int n = acct_tail_read(r->tail, byte_budget, on_line, r);
+
+	if (r->records != before)
+		r->last_record = (int64_t)time(NULL);
+	malformed_summary(r);
+	return n;
 }
 
 uint64_t

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,40 +14,64 @@
 #include "acct_tail.h"
 #include "log.h"
 
-#define TAIL_CHUNK (1u << 20)
+#define TAIL_CHUNK (1u << 20)		/* one read(2) */
+#define TAIL_BUDGET_MAX (1u << 30)
+#define TAIL_LINE_DEFAULT 65536
+#define TAIL_START_AGE_DEFAULT 86400
+#define TAIL_DONE_MAX 8			/* finished files remembered */
+
+/*
+ * A file is known by its inode; size and mtime are kept too, because once a
+ * finished file is deleted its inode number may be handed to a new file.
+ */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
 
 struct acct_tail {
 	char *pattern;
-	struct acct_tail_opts o;
-	bool started;		/* the start-age rule applies to the first look only */
-	int glob_state;		/* last glob outcome, to log changes once */
+	size_t max_line;
+	int64_t cutoff;		/* files last modified before this are passed over */
+	int glob_state;		/* the last glob(3) outcome, to log changes once */
+	char *failed_path;	/* the last file that could not be opened, logged once */
 
-	/* the file being read */
+	/* The file being read (fd >= 0), or the last one read (fd < 0). */
 	int fd;
-	char *path;
+	char *path;		/* also the cursor: later files sort after it */
 	dev_t dev;
 	ino_t ino;
 	off_t off;
 	uint64_t lineno;
+	bool read_error_logged;
 
-	char *buf;		/* partial line at the front, then new data */
+	struct file_id done[TAIL_DONE_MAX];	/* a ring of finished files */
+	unsigned n_done, next_done;
+
+	char *buf;		/* the partial line at the front, then new data */
 	size_t have;
-	bool skipping;		/* inside a line that was too long */
+	bool skipping;		/* inside a too-long line already reported */
 };
 
 struct acct_tail *
 acct_tail_new(const char *pattern, const struct acct_tail_opts *o)
 {
 	struct acct_tail *t = calloc(1, sizeof(*t));
+	size_t max_line = o && o->max_line ? o->max_line : TAIL_LINE_DEFAULT;
+	unsigned age = o ? o->start_age : TAIL_START_AGE_DEFAULT;
+	int64_t now = o && o->now ? o->now : (int64_t)time(NULL);
 
 	if (!t)
 		return NULL;
-	t->o = *o;
-	if (!t->o.max_line)
-		t->o.max_line = 65536;
 	t->fd = -1;
+	t->max_line = max_line;
+	t->cutoff = age ? now - (int64_t)age : INT64_MIN;
+	t->glob_state = 0;
 	t->pattern = strdup(pattern);
-	t->buf = malloc(TAIL_CHUNK + t->o.max_line + 1);
+	/* A partial line is at most max_line + 1 (its CR) bytes: room for it and a chunk. */
+	t->buf = malloc(TAIL_CHUNK + max_line + 2);
 	if (!t->pattern || !t->buf) {
 		acct_tail_free(t);
 		return NULL;
@@ -54,92 +79,84 @@ acct_tail_new(const char *pattern, const struct acct_tail_opts *o)
 	return t;
 }
 
-static void
-close_current(struct acct_tail *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	t->have = 0;
-	t->skipping = false;
-	t->lineno = 0;
-	t->off = 0;
-}
-
 void
 acct_tail_free(struct acct_tail *t)
 {
 	if (!t)
 		return;
-	close_current(t);
+	if (t->fd >= 0)
+		close(t->fd);
 	free(t->path);
+	free(t->failed_path);
 	free(t->pattern);
 	free(t->buf);
 	free(t);
 }
 
-static int
-open_file(struct acct_tail *t, const char *path)
+static bool
+is_done(const struct acct_tail *t, const struct stat *sb)
 {
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned i;
 
-	if (fd < 0) {
-		log_msg(LOG_WARNING, "accounting file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) < 0) {
-		close(fd);
-		return -1;
-	}
-	close_current(t);
-	if (!t->path || strcmp(t->path, path) != 0) {
-		char *p = strdup(path);
+	for (i = 0; i < t->n_done; i++) {
+		const struct file_id *d = &t->done[i];
 
-		if (!p) {
-			close(fd);
-			return -1;
-		}
-		free(t->path);
-		t->path = p;
+		if (d->dev == sb->st_dev && d->ino == sb->st_ino && d->size == sb->st_size &&
+		    d->mtime.tv_sec == sb->st_mtim.tv_sec && d->mtime.tv_nsec == sb->st_mtim.tv_nsec)
+			return true;
 	}
-	t->fd = fd;
-	t->dev = sb.st_dev;
-	t->ino = sb.st_ino;
-	return 0;
+	return false;
+}
+
+static void
+log_glob_state(struct acct_tail *t, int rc)
+{
+	if (rc == t->glob_state)
+		return;
+	if (rc == GLOB_NOMATCH)
+		log_msg(LOG_INFO, "accounting files %s: no file matches (yet)", t->pattern);
+	else if (rc == GLOB_ABORTED)
+		log_msg(LOG_WARNING, "accounting files %s: cannot read the directory", t->pattern);
+	else if (rc == GLOB_NOSPACE)
+		log_msg(LOG_WARNING, "accounting files %s: out of memory listing files", t->pattern);
+	else if (rc == 0)
+		log_msg(LOG_INFO, "accounting files %s: files found", t->pattern);
+	t->glob_state = rc;
 }
 
 /*
- * The next file to read: the first match named after the current one; at
- * start, the first one modified within start_age. NULL if none.
+ * The file to read after the current (or last) one: the first match in name
+ * order that is the current name with another inode (re-created) or a later
+ * name, a regular file, neither the open file nor a finished one, modified
+ * since the start cutoff, and, when need_data, not empty (so the writer has
+ * moved to it). Returns a malloc'd path, or NULL.
  */
 static char *
-next_file(struct acct_tail *t)
+successor_find(struct acct_tail *t, bool need_data)
 {
 	glob_t g;
 	int rc = glob(t->pattern, GLOB_ERR, NULL, &g);
 	char *found = NULL;
 	size_t i;
-	int64_t now = t->o.now ? t->o.now : (int64_t)time(NULL);
 
-	if (rc != t->glob_state) {
-		if (rc == GLOB_ABORTED)
-			log_msg(LOG_WARNING, "accounting files %s: cannot read the directory", t->pattern);
-		else if (rc == GLOB_NOMATCH)
-			log_msg(LOG_INFO, "accounting files %s: no file yet", t->pattern);
-		t->glob_state = rc;
-	}
-	if (rc != 0)
+	log_glob_state(t, rc);
+	if (rc != 0) {
+		globfree(&g);	/* glibc leaves a partial list on GLOB_NOSPACE */
 		return NULL;
-	for (i = 0; i < g.gl_pathc && !found; i++) {	/* glob sorts by name */
+	}
+	for (i = 0; i < g.gl_pathc && !found; i++) {	/* glob(3) sorts by name */
 		const char *p = g.gl_pathv[i];
 		struct stat sb;
 
-		if (t->path && strcmp(p, t->path) <= 0)
+		if (t->path && strcmp(p, t->path) < 0)
 			continue;
 		if (stat(p, &sb) < 0 || !S_ISREG(sb.st_mode))
 			continue;
-		if (!t->started && t->o.start_age && now - (int64_t)sb.st_mtime > (int64_t)t->o.start_age)
+		if (t->fd >= 0 && sb.st_dev == t->dev && sb.st_ino == t->ino)
+			continue;
+		if (is_done(t, &sb) || (int64_t)sb.st_mtime < t->cutoff)
+			continue;
+		if (need_data && sb.st_size == 0)
 			continue;
 		found = strdup(p);
 	}
@@ -147,35 +164,105 @@ next_file(struct acct_tail *t)
 	return found;
 }
 
-/* Hands out the complete lines in buf; keeps the partial one at the front. */
+/* The rest of a file that is being left: its last line lacks a newline but is one. */
 static void
-split_lines(struct acct_tail *t, acct_line_fn cb, void *arg)
+partial_flush(struct acct_tail *t, acct_tail_line_cb_t cb, void *arg)
 {
-	char *p = t->buf, *end = t->buf + t->have;
+	if (t->have && !t->skipping) {
+		size_t len = t->have - (t->buf[t->have - 1] == '\r');
 
-	for (;;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len;
+		t->lineno++;
+		cb(arg, t->path, t->lineno, t->buf, len, 0);
+	}
+	t->have = 0;
+	t->skipping = false;
+}
 
-		if (!nl)
-			break;
-		len = (size_t)(nl - p);
+/* Closes the current file, remembered as finished so no glob match re-reads it. */
+static void
+current_finish(struct acct_tail *t, acct_tail_line_cb_t cb, void *arg)
+{
+	struct stat sb;
+
+	partial_flush(t, cb, arg);
+	if (fstat(t->fd, &sb) == 0) {
+		struct file_id *d = &t->done[t->next_done];
+
+		d->dev = sb.st_dev;
+		d->ino = sb.st_ino;
+		d->size = sb.st_size;
+		d->mtime = sb.st_mtim;
+		t->next_done = (t->next_done + 1) % TAIL_DONE_MAX;
+		if (t->n_done < TAIL_DONE_MAX)
+			t->n_done++;
+	}
+	close(t->fd);
+	t->fd = -1;
+}
+
+/* Opens path from its start as the current file; -1 (logged once per path) if it cannot be. */
+static int
+current_open(struct acct_tail *t, char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (!t->failed_path || strcmp(t->failed_path, path) != 0) {
+			log_msg(LOG_WARNING, "accounting file %s: %s", path, strerror(errno));
+			free(t->failed_path);
+			t->failed_path = strdup(path);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -1;
+	}
+	free(t->failed_path);
+	t->failed_path = NULL;
+	log_msg(LOG_INFO, "accounting file %s: reading from the start", path);
+	free(t->path);
+	t->path = path;
+	t->fd = fd;
+	t->dev = sb.st_dev;
+	t->ino = sb.st_ino;
+	t->off = 0;
+	t->lineno = 0;
+	t->have = 0;
+	t->skipping = false;
+	t->read_error_logged = false;
+	return 0;
+}
+
+/*
+ * Hands out the complete lines in buf and keeps the partial one at the
+ * front. A partial line that cannot fit max_line any more is reported as too
+ * long at once and dropped up to its newline, so the buffer stays bounded.
+ */
+static void
+lines_split(struct acct_tail *t, acct_tail_line_cb_t cb, void *arg)
+{
+	char *p = t->buf, *end = t->buf + t->have, *nl;
+	size_t rest;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		size_t len = (size_t)(nl - p);
+
 		t->lineno++;
 		if (t->skipping) {
 			t->skipping = false;	/* the end of a line already reported */
 		} else {
 			if (len && p[len - 1] == '\r')
 				len--;
-			if (len > t->o.max_line)
+			if (len > t->max_line)
 				cb(arg, t->path, t->lineno, p, 0, 1);
 			else
 				cb(arg, t->path, t->lineno, p, len, 0);
 		}
 		p = nl + 1;
 	}
-	t->have = (size_t)(end - p);
-	if (t->have > t->o.max_line && !t->skipping) {
-		/* Too long with no end in sight: report it now, drop it up to its newline. */
+	rest = (size_t)(end - p);
+	if (!t->skipping && rest > t->max_line + 1) {
 		cb(arg, t->path, t->lineno + 1, p, 0, 1);
 		t->skipping = true;
 	}
@@ -183,83 +270,104 @@ split_lines(struct acct_tail *t, acct_line_fn cb, void *arg)
 		t->have = 0;
 		return;
 	}
-	memmove(t->buf, p, t->have);
+	memmove(t->buf, p, rest);
+	t->have = rest;
 }
 
-/* The rest of a file that is being left: a last line without its newline too. */
+/* copytruncate: the file was emptied (and maybe written again) under us. */
 static void
-flush_partial(struct acct_tail *t, acct_line_fn cb, void *arg)
+truncation_check(struct acct_tail *t)
 {
-	if (t->have && !t->skipping) {
-		t->lineno++;
-		cb(arg, t->path, t->lineno, t->buf, t->have - (t->buf[t->have - 1] == '\r'), 0);
-	}
-	t->have = 0;
+	struct stat sb;
+
+	if (fstat(t->fd, &sb) < 0 || sb.st_size >= t->off)
+		return;
+	log_msg(LOG_NOTICE, "accounting file %s was truncated; reading it again from the start",
+	    t->path);
+	if (lseek(t->fd, 0, SEEK_SET) < 0)
+		return;
+	t->off = 0;
+	t->lineno = 0;
+	t->have = 0;	/* the partial line's start went with the old content */
+	t->skipping = false;
 }
 
-long
-acct_tail_read(struct acct_tail *t, size_t budget, acct_line_fn cb, void *arg)
+/* One read(2) of at most max bytes into the buffer, lines handed out. */
+static ssize_t
+chunk_read(struct acct_tail *t, size_t max, acct_tail_line_cb_t cb, void *arg)
 {
-	long total = 0;
+	ssize_t n;
 
+	if (max > TAIL_CHUNK)
+		max = TAIL_CHUNK;
+	do
+		n = read(t->fd, t->buf + t->have, max);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		t->off += n;
+		t->have += (size_t)n;
+		lines_split(t, cb, arg);
+	} else if (n < 0 && !t->read_error_logged) {
+		log_msg(LOG_WARNING, "accounting file %s: %s", t->path, strerror(errno));
+		t->read_error_logged = true;
+	}
+	return n;
+}
+
+int
+acct_tail_read(struct acct_tail *t, size_t budget, acct_tail_line_cb_t cb, void *arg)
+{
+	size_t total = 0;
+
+	if (budget == 0)
+		budget = TAIL_CHUNK;
+	if (budget > TAIL_BUDGET_MAX)
+		budget = TAIL_BUDGET_MAX;
 	for (;;) {
-		struct stat sb, now;
 		ssize_t n;
 		char *next;
 
 		if (t->fd < 0) {
-			/* Nothing open: the next file, or the same name come back. */
-			next = next_file(t);
-			if (!next && t->path && stat(t->path, &now) == 0 &&
-			    (now.st_ino != t->ino || now.st_dev != t->dev))
-				next = strdup(t->path);
-			t->started = true;
-			if (!next)
-				return total;
-			if (open_file(t, next) < 0) {
-				free(next);
-				return total;
-			}
-			free(next);
+			next = successor_find(t, false);
+			if (!next || current_open(t, next) < 0)
+				return (int)total;
 		}
-		if (fstat(t->fd, &sb) == 0 && sb.st_size < t->off) {
-			/* copytruncate: the file was emptied under us; start it again. */
-			log_msg(LOG_NOTICE, "accounting file %s was truncated; reading it from the start",
-			    t->path);
-			lseek(t->fd, 0, SEEK_SET);
-			t->off = 0;
-			t->lineno = 0;
-			t->have = 0;
-			t->skipping = false;
-		}
-		if ((size_t)total >= budget)
-			return total;
-		n = read(t->fd, t->buf + t->have, TAIL_CHUNK);
+		truncation_check(t);
+		if (total >= budget)
+			return (int)total;
+		n = chunk_read(t, budget - total, cb, arg);
 		if (n > 0) {
-			t->off += n;
-			t->have += (size_t)n;
-			total += n;
-			split_lines(t, cb, arg);
+			total += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* End of this file for now: has the writer moved on? */
-		if (stat(t->path, &now) == 0 && (now.st_ino != t->ino || now.st_dev != t->dev)) {
-			/* Renamed and re-created under the same name. */
-			flush_partial(t, cb, arg);
-			if (open_file(t, t->path) < 0)
-				return total;
-			continue;
+		if (n < 0)
+			return total ? (int)total : -1;
+
+		/*
+		 * At the end of the file for now. The writer has moved on when a
+		 * successor has data: then whatever it wrote here before moving
+		 * is in the file already, so read once more, and switch when
+		 * that finds nothing.
+		 */
+		next = successor_find(t, true);
+		if (!next) {
+			struct stat sb;
+
+			/* Deleted and fully read: nobody will write to it again. */
+			if (fstat(t->fd, &sb) == 0 && sb.st_nlink == 0)
+				current_finish(t, cb, arg);
+			return (int)total;
 		}
-		next = next_file(t);
-		if (!next)
-			return total;
-		flush_partial(t, cb, arg);
-		if (open_file(t, next) < 0) {
+		n = chunk_read(t, budget - total, cb, arg);
+		if (n != 0) {
 			free(next);
-			return total;
+			if (n < 0)
+				return total ? (int)total : -1;
+			total += (size_t)n;
+			continue;
 		}
-		free(next);
+		current_finish(t, cb, arg);
+		if (current_open(t, next) < 0)
+			return (int)total;
 	}
 }

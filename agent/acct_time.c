@@ -4,6 +4,14 @@
 
 #include "acct_time.h"
 
+#define UNIX_INT_DIGITS_MAX 12	/* up to year 33658: more is not a timestamp */
+#define UNIX_FRAC_DIGITS_MAX 9	/* nanoseconds */
+#define OFFSET_HOURS_MAX 18
+
+/*
+ * The days-from-civil algorithm (H. Hinnant): eras of 400 years starting on
+ * March 1st, so that February's leap day falls at the end of a year.
+ */
 int64_t
 acct_days_from_civil(int y, unsigned m, unsigned d)
 {
@@ -13,7 +21,7 @@ acct_days_from_civil(int y, unsigned m, unsigned d)
 	y -= m <= 2;
 	era = (y >= 0 ? y : y - 399) / 400;
 	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
 }
@@ -33,37 +41,64 @@ digits(const char *p, int n)
 }
 
 static int
-unix_time(const char *p, size_t len, int64_t *out)
+unix_time_parse(const char *p, size_t len, int64_t *out)
 {
 	int64_t v = 0;
-	size_t i = 0;
+	size_t i, frac;
 
-	if (len == 0 || len > 20)
-		return -1;
-	for (; i < len && p[i] != '.'; i++) {
-		if (p[i] < '0' || p[i] > '9' || v > (INT64_MAX - 9) / 10)
-			return -1;
+	for (i = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++)
 		v = v * 10 + (p[i] - '0');
-	}
-	if (i == 0)
+	if (i == 0 || i > UNIX_INT_DIGITS_MAX)
 		return -1;
-	if (i < len)
-		for (i++; i < len; i++)
+	if (i < len) {
+		if (p[i] != '.')
+			return -1;
+		/* A dot must be followed by digits, and only by digits. */
+		for (frac = ++i; i < len; i++)
 			if (p[i] < '0' || p[i] > '9')
 				return -1;
+		if (i == frac || i - frac > UNIX_FRAC_DIGITS_MAX)
+			return -1;
+	}
 	*out = v;
+	return 0;
+}
+
+/* "+hhmm", "-hhmm", "+hh:mm", "Z" to seconds east of UTC; -1 on anything else. */
+static int
+offset_parse(const char *p, size_t len, int *east)
+{
+	int oh, om;
+
+	if (len == 1 && *p == 'Z') {
+		*east = 0;
+		return 0;
+	}
+	if ((len != 5 && !(len == 6 && p[3] == ':')) || (*p != '+' && *p != '-'))
+		return -1;
+	oh = digits(p + 1, 2);
+	om = digits(p + len - 2, 2);
+	if (oh < 0 || om < 0 || oh > OFFSET_HOURS_MAX || om > 59)
+		return -1;
+	*east = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
 	return 0;
 }
 
 int
 acct_time_parse(const char *p, size_t len, int64_t *out)
 {
-	static const unsigned char mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, s, off = 0;
+	static const unsigned char mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, s, east;
 	bool leap;
+	int64_t t;
 
-	if (len < 19 || p[4] != '-')
-		return unix_time(p, len, out);
+	if (!p)
+		return -1;
+	/* A civil time has its dash after four digits; a Unix time never does. */
+	if (len < 5 || p[4] != '-')
+		return unix_time_parse(p, len, out);
+	if (len < 20)
+		return -1;
 	y = digits(p, 4);
 	mo = digits(p + 5, 2);
 	d = digits(p + 8, 2);
@@ -73,24 +108,17 @@ acct_time_parse(const char *p, size_t len, int64_t *out)
 	if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || p[7] != '-' ||
 	    (p[10] != ' ' && p[10] != 'T') || p[13] != ':' || p[16] != ':')
 		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59)
+		return -1;
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
-	    mi > 59 || s > 60)
+	if (d > mdays[mo - 1] + (mo == 2 && leap))
 		return -1;
-	p += 19;
-	len -= 19;
-	if (len == 1 && *p == 'Z') {
-		len = 0;
-	} else if (len == 5 || (len == 6 && p[3] == ':')) {
-		int oh = digits(p + 1, 2), om = digits(p + (len == 6 ? 4 : 3), 2);
-
-		if ((*p != '+' && *p != '-') || oh < 0 || om < 0 || oh > 18 || om > 59)
-			return -1;
-		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-		len = 0;
-	}
-	if (len != 0)
+	if (offset_parse(p + 19, len - 19, &east) < 0)
 		return -1;
-	*out = acct_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - off;
+	t = acct_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
+	    east;
+	if (t < 0)
+		return -1;	/* 1970-01-01 00:30+0100: before the epoch */
+	*out = t;
 	return 0;
 }

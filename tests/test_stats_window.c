@@ -1,0 +1,186 @@
+/* cmocka tests of the sliding windows (agent/stats_window.c). The clock is passed in. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "stats_window.h"
+
+#define T0 1700000000	/* a multiple of STATS_SLICE */
+
+static uint64_t
+sum_of(const struct stats_window *w, int64_t now, unsigned window, enum stats_counter c)
+{
+	struct stats_window_sum s;
+
+	stats_window_sum(w, now, window, &s, NULL);
+	return s.c[c];
+}
+
+/* One event a minute for two hours; each window sees what lies within it, as time slides. */
+static void
+stats_window_slides_with_the_clock(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t t;
+
+	(void)state;
+	for (t = T0; t < T0 + 7200; t += 60)
+		assert_int_equal(stats_window_add(&w, t + 5, t + 5, STATS_DELIVERED, -1), 0);
+	/* At T0+7200, the last 600 s hold the events at +6605 .. +7145: 10. */
+	assert_int_equal(sum_of(&w, T0 + 7200, 600, STATS_DELIVERED), 10);
+	assert_int_equal(sum_of(&w, T0 + 7200, 3600, STATS_DELIVERED), 60);
+	/* Windows longer than STATS_WINDOW_MAX are capped. */
+	assert_int_equal(sum_of(&w, T0 + 7200, 86400, STATS_DELIVERED), 60);
+	/* Ten minutes on, with nothing new, the 600 s window is empty. */
+	assert_int_equal(sum_of(&w, T0 + 7800, 600, STATS_DELIVERED), 0);
+	assert_int_equal(sum_of(&w, T0 + 7800, 900, STATS_DELIVERED), 5);
+	assert_int_equal(sum_of(&w, T0 + 7800, 900, STATS_BOUNCED), 0);
+	stats_window_free(&w);
+}
+
+/* Window edges: an event exactly `window` s old counts; one a slice older does not. */
+static void
+stats_window_edges_are_accurate_to_a_slice(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t now = T0 + 1000;
+
+	(void)state;
+	assert_int_equal(stats_window_add(&w, now - 900, now, STATS_BOUNCED, -1), 0);
+	assert_int_equal(sum_of(&w, now, 900, STATS_BOUNCED), 1);
+	assert_int_equal(sum_of(&w, now + STATS_SLICE, 900, STATS_BOUNCED), 0);
+	assert_int_equal(sum_of(&w, now, 900 - STATS_SLICE, STATS_BOUNCED), 0);
+	stats_window_free(&w);
+}
+
+/* Events after now count as now; events older than any window are not kept. */
+static void
+stats_window_future_counts_as_now_and_old_is_ignored(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t now = T0;
+
+	(void)state;
+	assert_int_equal(stats_window_add(&w, now + 86400, now, STATS_DEFERRED, -1), 0);
+	assert_int_equal(sum_of(&w, now, 10, STATS_DEFERRED), 1);
+	/* Ten minutes later it is ten minutes old, not in the future. */
+	assert_int_equal(sum_of(&w, now + 600, 300, STATS_DEFERRED), 0);
+	assert_int_equal(stats_window_add(&w, now - STATS_WINDOW_MAX - STATS_SLICE, now,
+	    STATS_DEFERRED, -1), 0);
+	assert_int_equal(sum_of(&w, now, STATS_WINDOW_MAX, STATS_DEFERRED), 1);
+	assert_int_equal(w.n, 1);
+	stats_window_free(&w);
+}
+
+/* Out-of-order events land in their own slice; the slices stay sorted. */
+static void
+stats_window_out_of_order_events_keep_their_slice(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t now = T0 + 3000;
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(stats_window_add(&w, T0 + 2900, now, STATS_DELIVERED, -1), 0);
+	assert_int_equal(stats_window_add(&w, T0 + 100, now, STATS_DELIVERED, -1), 0);
+	assert_int_equal(stats_window_add(&w, T0 + 2000, now, STATS_DELIVERED, -1), 0);
+	assert_int_equal(stats_window_add(&w, T0 + 2005, now, STATS_HARD_BOUNCED, -1), 0);
+	assert_int_equal(w.n, 3);
+	for (i = 1; i < w.n; i++)
+		assert_true(w.s[i - 1].t < w.s[i].t);
+	assert_int_equal(sum_of(&w, now, 200, STATS_DELIVERED), 1);
+	assert_int_equal(sum_of(&w, now, 1000, STATS_DELIVERED), 2);
+	assert_int_equal(sum_of(&w, now, 1000, STATS_HARD_BOUNCED), 1);
+	assert_int_equal(sum_of(&w, now, 3000, STATS_DELIVERED), 3);
+	stats_window_free(&w);
+}
+
+/* Slices no window can reach are freed, by prune and by adding later events. */
+static void
+stats_window_prune_frees_unreachable_slices(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t t;
+
+	(void)state;
+	for (t = T0; t < T0 + 600; t += STATS_SLICE)
+		assert_int_equal(stats_window_add(&w, t, t, STATS_DELIVERED, 3), 0);
+	assert_int_equal(w.n, 60);
+	stats_window_prune(&w, T0 + 600 + STATS_WINDOW_MAX - 300);
+	assert_true(w.n <= 31 && w.n >= 29);
+	/* Adding far later drops the rest before growing. */
+	assert_int_equal(stats_window_add(&w, T0 + 20000, T0 + 20000, STATS_DELIVERED, -1), 0);
+	assert_int_equal(w.n, 1);
+	stats_window_prune(&w, T0 + 30000);
+	assert_true(stats_window_empty(&w));
+	assert_null(w.s);
+	stats_window_free(&w);
+	stats_window_free(NULL);
+}
+
+/* Latencies are merged into the histogram for exactly the slices summed. */
+static void
+stats_window_latencies_follow_the_window(void **state)
+{
+	struct stats_window w = { 0 };
+	struct stats_hist *h = stats_hist_new();
+	struct stats_window_sum s;
+	static const unsigned p[] = { 50, 100 };
+	uint32_t out[2];
+	int64_t now = T0 + 2000;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		assert_int_equal(stats_window_add(&w, T0, now, STATS_DELIVERED, 500), 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(stats_window_add(&w, now - 5, now, STATS_DELIVERED, 7), 0);
+	stats_window_sum(&w, now, 600, &s, h);
+	assert_int_equal(s.c[STATS_DELIVERED], 10);
+	assert_int_equal(stats_hist_count(h), 10);
+	stats_hist_percentiles(h, p, 2, out);
+	assert_int_equal(out[0], 7);
+	assert_int_equal(out[1], 7);
+	stats_hist_clear(h);
+	stats_window_sum(&w, now, 3600, &s, h);
+	assert_int_equal(stats_hist_count(h), 20);
+	stats_hist_percentiles(h, p, 2, out);
+	assert_int_equal(out[0], 7);
+	assert_int_equal(out[1], 500);
+	stats_hist_free(h);
+	stats_window_free(&w);
+}
+
+/* Negative Unix times (a clock before 1970) still fall into slices that start at or before them. */
+static void
+stats_window_negative_times_round_down(void **state)
+{
+	struct stats_window w = { 0 };
+
+	(void)state;
+	assert_int_equal(stats_window_add(&w, -15, -1, STATS_DELIVERED, -1), 0);
+	assert_int_equal(w.s[0].t, -20);
+	assert_int_equal(sum_of(&w, -1, 20, STATS_DELIVERED), 1);
+	stats_window_free(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stats_window_slides_with_the_clock),
+		cmocka_unit_test(stats_window_edges_are_accurate_to_a_slice),
+		cmocka_unit_test(stats_window_future_counts_as_now_and_old_is_ignored),
+		cmocka_unit_test(stats_window_out_of_order_events_keep_their_slice),
+		cmocka_unit_test(stats_window_prune_frees_unreachable_slices),
+		cmocka_unit_test(stats_window_latencies_follow_the_window),
+		cmocka_unit_test(stats_window_negative_times_round_down),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,421 @@
+"""scripts/acct-gen is self-consistent: its files parse with Python's csv
+module by each file's own header, hold the variety issue 3 asks for, and its
+expected figures equal a second count made here from the files alone (with
+csv, datetime and different code), also after appends and every rotation."""
+import collections
+import csv
+import datetime
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+TOP = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+GEN = os.path.join(TOP, "scripts", "acct-gen")
+BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
+NOW = 1_760_000_000
+HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}
+FIGURES = ("acct_records", "acct_malformed", "all", "domains", "vmtas", "jobs", "bounces",
+           "deferrals", "latency")
+
+
+def gen(*args, check=True):
+    p = subprocess.run([sys.executable, GEN] + [str(a) for a in args], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError("acct-gen %s failed: %s" % (" ".join(map(str, args)), p.stderr))
+    return p
+
+
+def when(s):
+    """timeLogged as Unix seconds, by datetime (the generator uses its own regex)."""
+    if re.fullmatch(r"[0-9]+", s):
+        return int(s)
+    try:
+        return int(datetime.datetime.strptime(s, "%Y-%m-%d %H:%M:%S%z").timestamp())
+    except ValueError:
+        return None
+
+
+def read_lines(path):
+    """(line number, raw bytes without the line end) of every complete line."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    assert data.endswith(b"\n"), "%s ends in a partial line" % path
+    for no, raw in enumerate(data[:-1].split(b"\n"), 1):
+        yield no, raw[:-1] if raw.endswith(b"\r") else raw
+
+
+def classify(header, raw):
+    """('ok', record dict) or ('bad', kind) for one line, by the csv module."""
+    if len(raw) > 65536:
+        return "bad", "long_line"
+    try:
+        rows = list(csv.reader([raw.decode("utf-8")], strict=True))
+    except csv.Error:
+        return "bad", "open_quote"
+    if len(rows) != 1 or len(rows[0]) != len(header):
+        return "bad", "field_count"
+    rec = dict(zip(header, rows[0]))
+    if not rec["type"]:
+        return "bad", "empty_type"
+    if when(rec["timeLogged"]) is None:
+        return "bad", "bad_time"
+    return "ok", rec
+
+
+def scan(d):
+    """Every line acct-gen wrote in d (rotated copies too): records and malformed."""
+    recs, bad = [], []
+    for name in sorted(os.listdir(d)):
+        if not re.fullmatch(r"acct.*\.csv(\.[0-9]+)?", name):
+            continue
+        lines = read_lines(os.path.join(d, name))
+        _, head = next(lines)
+        header = next(csv.reader([head.decode("utf-8")]))
+        for no, raw in lines:
+            what, v = classify(header, raw)
+            if what == "ok":
+                v["_file"] = name
+                recs.append(v)
+            else:
+                bad.append({"kind": v, "file": name, "line": no})
+    return recs, bad
+
+
+def pct(xs, p):
+    return xs[math.ceil(p * len(xs) / 100) - 1] if xs else 0
+
+
+def recount(d, now, window=900, hard=HARD):
+    """Issue 3's definitions again, from the files alone."""
+    recs, bad = scan(d)
+    cnt = {k: collections.defaultdict(collections.Counter) for k in ("dom", "vmta", "job")}
+    allc = collections.Counter()
+    lat_all = collections.defaultdict(list)      # (kind, name) -> window latencies
+    lat_n = collections.Counter()
+    bounces = collections.defaultdict(collections.Counter)
+    defer = collections.defaultdict(collections.Counter)
+    newest = {}
+    for r in recs:
+        t, tl = r["type"], when(r["timeLogged"])
+        inwin = tl > now - window and tl <= now
+        dom = r.get("rcpt", "").rpartition("@")[2].encode().lower().decode() if "@" in r.get("rcpt", "") else ""
+        if t in ("d", "b", "t", "rb"):
+            name = {"d": "delivered", "b": "bounced", "t": "deferred", "rb": "remote_bounced"}[t]
+            targets = [allc] + ([cnt["dom"][dom]] if dom else []) + ([cnt["vmta"][r["vmta"]]] if r.get("vmta") else [])
+            if t != "rb" and r.get("jobId"):
+                targets.append(cnt["job"][r["jobId"]])
+            cat = r.get("bounceCat") or "other"
+            for c in targets:
+                c[name] += 1
+                if t == "b":
+                    c["hard" if cat in hard else "soft"] += 1
+                if inwin and t != "rb":
+                    c["win_" + name] += 1
+            if t == "b":
+                bounces[cat]["count"] += 1
+                bounces[cat]["win_count"] += inwin
+            if t == "d":
+                lat = max(0, tl - when(r["timeQueued"]))
+                for key in [("all", "")] + ([("domains", dom)] if dom else []) + \
+                        ([("vmtas", r["vmta"])] if r.get("vmta") else []):
+                    lat_n[key] += 1
+                    if inwin:
+                        lat_all[key].append(lat)
+        if t in ("t", "tq"):
+            kd = dom if t == "t" else r["queue"].rpartition("/")[0].encode().lower().decode()
+            st = r["dsnStatus"].split(" ")[0]
+            if kd and st:
+                defer[(kd, st)]["count"] += 1
+                defer[(kd, st)]["win_count"] += inwin
+                if (kd, st) not in newest or tl >= newest[(kd, st)][0]:
+                    newest[(kd, st)] = (tl, r["dsnDiag"])
+
+    def latency(key):
+        xs = sorted(lat_all.get(key, []))
+        return {"count": lat_n[key], "win_count": len(xs), "p50": pct(xs, 50), "p90": pct(xs, 90),
+                "p95": pct(xs, 95), "p99": pct(xs, 99), "max": max(xs) if xs else 0}
+
+    def entity(c, key):
+        wd, wb, wt = c["win_delivered"], c["win_bounced"], c["win_deferred"]
+        e = {k: c[k] for k in ("delivered", "bounced", "hard", "soft", "deferred", "remote_bounced",
+                               "win_delivered", "win_bounced", "win_deferred")}
+        e["bounce_rate_bp"] = 10000 * wb // (wd + wb) if wd + wb else 0
+        e["deferral_rate_bp"] = 10000 * wt // (wd + wt + wb) if wd + wt + wb else 0
+        e.update({"latency_" + k: v for k, v in latency(key).items()})
+        return e
+
+    return {
+        "acct_records": len(recs), "acct_malformed": len(bad), "malformed_found": bad,
+        "all": entity(allc, ("all", "")),
+        "domains": {k: entity(v, ("domains", k)) for k, v in sorted(cnt["dom"].items())},
+        "vmtas": {k: entity(v, ("vmtas", k)) for k, v in sorted(cnt["vmta"].items())},
+        "jobs": {k: {n: v[n] for n in ("delivered", "bounced", "hard", "soft", "deferred")}
+                 for k, v in sorted(cnt["job"].items())},
+        "bounces": {k: {"class": "hard" if k in hard else "soft", "count": v["count"],
+                        "win_count": v["win_count"]} for k, v in sorted(bounces.items())},
+        "deferrals": [{"domain": k[0], "status": k[1], "count": v["count"], "win_count": v["win_count"],
+                       "last_diag": newest[k][1]} for k, v in sorted(defer.items())],
+        "latency": {"all": latency(("all", "")),
+                    "domains": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "domains"},
+                    "vmtas": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "vmtas"}},
+    }, recs
+
+
+class Case(unittest.TestCase):
+    maxDiff = 4000
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="acctgen-")
+        self.d = os.path.join(self.tmp.name, "acct")
+        self.exp = os.path.join(self.tmp.name, "expected.json")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def load(self):
+        with open(self.exp, encoding="utf-8") as fh:
+            return json.load(fh)
+
+    def assert_matches_recount(self, now, window=900, hard=HARD):
+        exp = self.load()
+        got, recs = recount(self.d, now, window, hard)
+        for k in FIGURES:
+            self.assertEqual(exp[k], got[k], "expected[%r] differs from the recount" % k)
+        self.assertEqual(sorted((m["file"], m["line"], m["kind"]) for m in exp["malformed"]),
+                         sorted((m["file"], m["line"], m["kind"]) for m in got["malformed_found"]))
+        self.assertEqual(exp["ambiguous_last_diag"], [])
+        return exp, recs
+
+
+class FreshFiles(Case):
+    def setUp(self):
+        super().setUp()
+        gen("--out", self.d, "--records", 3000, "--seed", 7, "--now", NOW, "--expected", self.exp)
+
+    def test_expected_equals_recount_from_files(self):
+        exp, _ = self.assert_matches_recount(NOW)
+        self.assertEqual(exp["acct_records"], 3000)
+        self.assertGreater(len(exp["domains"]), 20)
+        self.assertGreater(len(exp["deferrals"]), 5)
+
+    def test_every_malformed_kind_present_and_next_line_read(self):
+        _, bad = scan(self.d)
+        kinds = {b["kind"] for b in bad}
+        self.assertEqual(kinds, {"field_count", "open_quote", "empty_type", "bad_time", "long_line"})
+        self.assertEqual(len({b["file"] for b in bad}), 5, "malformed lines spread over files")
+        for b in bad:
+            if b["kind"] == "open_quote":
+                lines = dict(read_lines(os.path.join(self.d, b["file"])))
+                header = next(csv.reader([lines[1].decode()]))
+                self.assertEqual(classify(header, lines[b["line"] + 1])[0], "ok")
+
+    def test_hard_categories_option_changes_classes(self):
+        d2, exp2 = os.path.join(self.tmp.name, "h"), os.path.join(self.tmp.name, "h.json")
+        gen("--out", d2, "--records", 3000, "--seed", 7, "--now", NOW, "--expected", exp2,
+            "--hard-categories", "policy-related,spam-related")
+        with open(exp2) as fh:
+            e = json.load(fh)
+        self.assertEqual(e["bounces"]["policy-related"]["class"], "hard")
+        self.assertEqual(e["bounces"]["bad-mailbox"]["class"], "soft")
+        got, _ = recount(d2, NOW, hard={"policy-related", "spam-related"})
+        self.assertEqual(e["all"], got["all"])
+
+    def test_files_hold_the_variety_issue_3_lists(self):
+        recs, _ = scan(self.d)
+        names = sorted(n for n in os.listdir(self.d) if n.endswith(".csv"))
+        heads, eols, offsets = [], set(), set()
+        for n in names:
+            with open(os.path.join(self.d, n), "rb") as fh:
+                first = fh.readline()
+            eols.add(first.endswith(b"\r\n"))
+            heads.append(first.rstrip(b"\r\n").decode().split(","))
+        self.assertEqual(eols, {True, False}, "CRLF and LF files")
+        self.assertEqual(len({tuple(h) for h in heads}), len(heads), "every file has its own column order")
+        sets = {len(h) for h in heads}
+        self.assertGreaterEqual(len(sets), 3, "different column sets")
+        self.assertTrue(any(h[0] != "type" for h in heads), "type is not always the first column")
+        allcols = set().union(*heads)
+        for c in ("header_Message-Id", "totalSecondsQueued", "dlvTlsProtocol"):
+            self.assertIn(c, allcols)
+        self.assertEqual({r["type"] for r in recs}, {"d", "b", "t", "tq", "rb", "r", "f", "rs", "zz"})
+        types = collections.defaultdict(set)
+        for r in recs:
+            types[r["_file"]].add(r["type"])
+        width = dict(zip(names, map(len, heads)))
+        db = [width[n] for n in names if types[n] <= {"d", "b"}]
+        every = [width[n] for n in names if "tq" in types[n]]
+        self.assertTrue(db and every and max(db) < min(every), "d,b files have fewer columns")
+        tl = [r["timeLogged"] for r in recs]
+        self.assertTrue(any(t.isdigit() for t in tl), "Unix times")
+        for off in ("+0000", "-0300", "+0530", "+1345"):
+            self.assertTrue(any(t.endswith(off) for t in tl), off)
+        rcpts = [r.get("rcpt", "") for r in recs]
+        for want in ("bücher.de", "日本.jp", "xn--bcher-kva.de", "xn--wgv71a.jp"):
+            self.assertTrue(any(x.endswith("@" + want) for x in rcpts), want)
+        self.assertTrue(any(re.search(r"@[^@]*[A-Z]", x) for x in rcpts), "upper-case domains")
+        self.assertTrue(any(x.count("@") > 1 for x in rcpts), "several @")
+        self.assertTrue(any('"' in x for x in rcpts), "doubled quotes")
+        self.assertTrue(any("," in v for r in recs for v in r.values()), "quoted commas")
+        self.assertTrue(any(r["type"] == "d" and not r.get("jobId") for r in recs), "empty jobId")
+        self.assertTrue(any(r["type"] == "b" and not r.get("bounceCat") for r in recs), "empty bounceCat")
+        self.assertTrue(any(r.get("queue", "").startswith("yahoo.rollup/") for r in recs), "rollup queues")
+        lat = [when(r["timeLogged"]) - when(r["timeQueued"]) for r in recs if r["type"] == "d"]
+        self.assertGreaterEqual(min(lat), 0)
+        self.assertLessEqual(min(lat), 5)
+        self.assertGreater(max(lat), 3600, "a long tail to hours")
+
+    def test_times_spread_and_clear_of_the_window_edge(self):
+        recs, _ = scan(self.d)
+        ts = [when(r["timeLogged"]) for r in recs]
+        edge = NOW - 900
+        self.assertGreaterEqual(min(abs(t - edge) for t in ts), 120)
+        self.assertLessEqual(max(ts), NOW - 60)
+        self.assertGreaterEqual(min(ts), NOW - 21 * 3600)
+        self.assertLess(min(ts), NOW - 15 * 3600)
+        share = sum(t > edge for t in ts) / len(ts)
+        self.assertGreater(share, 0.25)
+        self.assertGreaterEqual(self.load()["window_edge_margin_s"], 120)
+        real = time.time()
+        for n in os.listdir(self.d):
+            if n.endswith(".csv"):
+                self.assertGreater(os.stat(os.path.join(self.d, n)).st_mtime, real - 24 * 3600)
+
+    def test_same_seed_same_bytes_other_seed_differs(self):
+        d2, exp2 = os.path.join(self.tmp.name, "again"), os.path.join(self.tmp.name, "again.json")
+        gen("--out", d2, "--records", 3000, "--seed", 7, "--now", NOW, "--expected", exp2)
+        names = sorted(os.listdir(self.d))
+        self.assertEqual(names, sorted(os.listdir(d2)))
+        self.assertIn(".acct-gen-ledger.jsonl", names)
+        names.remove(".acct-gen-ledger.jsonl")
+        for n in names:
+            with open(os.path.join(self.d, n), "rb") as a, open(os.path.join(d2, n), "rb") as b:
+                self.assertEqual(a.read(), b.read(), n)
+        with open(exp2) as fh:
+            e2 = json.load(fh)
+        e1 = self.load()
+        e1.pop("dir"), e2.pop("dir")
+        self.assertEqual(e1, e2)
+        d3 = os.path.join(self.tmp.name, "other")
+        gen("--out", d3, "--records", 3000, "--seed", 8, "--now", NOW)
+        with open(os.path.join(self.d, names[0]), "rb") as a, open(os.path.join(d3, names[0]), "rb") as b:
+            self.assertNotEqual(a.read(), b.read())
+
+    def test_refuses_a_directory_already_holding_files(self):
+        p = gen("--out", self.d, "--records", 10, "--now", NOW, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("already holds", p.stderr)
+
+
+class Changes(Case):
+    """Appends and rotations while an agent would run: expected stays exact."""
+
+    def setUp(self):
+        super().setUp()
+        gen("--out", self.d, "--files", 3, "--records", 1500, "--seed", 3, "--now", NOW,
+            "--expected", self.exp)
+
+    def last_file(self):
+        return os.path.join(self.d, sorted(n for n in os.listdir(self.d) if n.endswith(".csv"))[-1])
+
+    def test_append_with_split_last_line_keeps_totals(self):
+        before = self.load()
+        target = self.last_file()
+        gen("--append-to", target, "--records", 200, "--malformed", 2, "--split-last", 0.2,
+            "--now", NOW + 30, "--expected", self.exp, "--update")
+        exp, recs = self.assert_matches_recount(NOW + 30)
+        self.assertEqual(exp["acct_records"], before["acct_records"] + 200)
+        self.assertEqual(exp["acct_malformed"], before["acct_malformed"] + 2)
+        self.assertGreater(exp["all"]["win_delivered"], before["all"]["win_delivered"])
+        # Appended lines keep the file's own line ends.
+        with open(target, "rb") as fh:
+            data = fh.read()
+        crlf = data.split(b"\n", 1)[0].endswith(b"\r")
+        self.assertEqual(data.count(b"\r\n"), data.count(b"\n") if crlf else 0)
+
+    def test_append_before_the_last_record_is_refused(self):
+        p = gen("--append-to", self.last_file(), "--records", 5, "--now", NOW - 3600, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("later --now", p.stderr)
+
+    def test_rotate_rename_moves_old_inode_and_creates_new(self):
+        target = self.last_file()
+        ino = os.stat(target).st_ino
+        before = self.load()
+        gen("--rotate", "rename", "--out", self.d, "--pre", 20, "--records", 50, "--now", NOW + 20,
+            "--expected", self.exp, "--update")
+        self.assertEqual(os.stat(target + ".1").st_ino, ino)
+        self.assertNotEqual(os.stat(target).st_ino, ino)
+        exp, _ = self.assert_matches_recount(NOW + 20)
+        self.assertEqual(exp["acct_records"], before["acct_records"] + 70)
+        self.assertIn(os.path.basename(target) + ".1", exp["rotated"])
+
+    def test_rotate_copytruncate_keeps_inode_and_copies_content(self):
+        target = self.last_file()
+        ino, size = os.stat(target).st_ino, os.stat(target).st_size
+        before = self.load()
+        gen("--rotate", "copytruncate", "--out", self.d, "--records", 30, "--now", NOW + 20,
+            "--expected", self.exp, "--update")
+        self.assertEqual(os.stat(target).st_ino, ino)
+        self.assertLess(os.stat(target).st_size, size)
+        self.assertEqual(os.stat(target + ".1").st_size, size)
+        exp, _ = self.assert_matches_recount(NOW + 20)
+        self.assertEqual(exp["acct_records"], before["acct_records"] + 30)
+        p = gen("--rotate", "copytruncate", "--out", self.d, "--pre", 3, "--now", NOW + 40, check=False)
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_rotate_newfile_then_append_to_it(self):
+        before = self.load()
+        old = self.last_file()
+        gen("--rotate", "newfile", "--out", self.d, "--pre", 10, "--records", 40, "--now", NOW + 20,
+            "--expected", self.exp, "--update")
+        new = self.last_file()
+        self.assertGreater(os.path.basename(new), os.path.basename(old))
+        gen("--append-to", new, "--records", 25, "--now", NOW + 50, "--expected", self.exp, "--update")
+        exp, _ = self.assert_matches_recount(NOW + 50)
+        self.assertEqual(exp["acct_records"], before["acct_records"] + 75)
+        self.assertEqual(exp["rotated"], [])
+        self.assertEqual(exp["files"], sorted(n for n in os.listdir(self.d) if n.endswith(".csv")))
+
+    def test_update_keeps_the_window_and_categories_of_the_expected_file(self):
+        d2, exp2 = os.path.join(self.tmp.name, "w"), os.path.join(self.tmp.name, "w.json")
+        gen("--out", d2, "--files", 2, "--records", 800, "--now", NOW, "--window", 1800,
+            "--hard-categories", "quota-issues", "--expected", exp2)
+        gen("--append-to", os.path.join(d2, sorted(os.listdir(d2))[-1]), "--records", 10,
+            "--now", NOW + 10, "--expected", exp2, "--update")
+        with open(exp2) as fh:
+            e = json.load(fh)
+        self.assertEqual((e["window"], e["hard_categories"]), (1800, ["quota-issues"]))
+        got, _ = recount(d2, NOW + 10, 1800, {"quota-issues"})
+        for k in FIGURES:
+            self.assertEqual(e[k], got[k], k)
+
+
+class Bench(unittest.TestCase):
+    def test_python_reader_counts_a_generated_file(self):
+        with tempfile.TemporaryDirectory(prefix="acctbench-") as t:
+            gen("--out", t, "--files", 1, "--records", 2000, "--malformed", 0, "--fast", 300)
+            f = os.path.join(t, os.listdir(t)[0])
+            p = subprocess.run([sys.executable, BENCH, f], capture_output=True, text=True, check=True)
+            m = re.match(r"python-csv: (\d+) records in [\d.]+ s = \d+ records/s, [\d.]+ MB/s", p.stdout)
+            self.assertTrue(m, p.stdout)
+            self.assertEqual(int(m.group(1)), 2000)
+
+    def test_driver_says_when_the_c_benchmark_is_missing(self):
+        with tempfile.TemporaryDirectory(prefix="acctbench-") as t:
+            p = subprocess.run([sys.executable, BENCH, "--compare", "--records", "3000", "--dir", t,
+                                "--bench", os.path.join(t, "no-such-bench")],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("not built", p.stdout)
+            self.assertRegex(p.stdout, r"wc -l\s+\|?\s*3001")
+            self.assertRegex(p.stdout, r"python-csv\s+\|?\s*3000")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -292,6 +292,12 @@ def test_bounce_rate_of_domain(w):
     # decimals in thresholds: just below and just above the rate
     expect(w, 1, "PMTA BOUNCE RATE WARNING - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", f"{bp / 100 - 0.01}")
     expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", "-d", "gmail.com", "-w", f"{bp / 100}")
+    # -M: too few mails in the window to judge, then just enough
+    gmail = ["-m", "bounce-rate", "-d", "gmail.com", "-c", "5"]
+    out = expect(w, 0, "PMTA BOUNCE RATE OK - ", *gmail, "-M", str(d + b + 1))
+    assert f"fewer than {d + b + 1}: thresholds not applied" in out, out
+    assert perfdata(out)["bounce_rate"][0] == pct + "%", out
+    expect(w, 2, "PMTA BOUNCE RATE CRITICAL - ", *gmail, "-M", str(d + b))
     # no bounces at yahoo
     out = expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", "-d", "yahoo.com", "-w", "0")
     assert perfdata(out)["bounce_rate"][0] == "0%", out
@@ -428,7 +434,7 @@ def test_bad_arguments_are_unknown(w):
 def test_help_documents_every_option(w):
     r = subprocess.run([sys.executable, PLUGIN, "--help"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 0, r
-    for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-w", "-c",
+    for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-w", "-c", "-M",
                  "queue", "bounce-rate", "deferral-rate", "latency", "api", "@10:20", "~:10", "UNKNOWN"]:
         assert word in r.stdout, word
     assert os.access(PLUGIN, os.X_OK)

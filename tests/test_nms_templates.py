@@ -383,7 +383,7 @@ def zabbix_regsub(text, pattern, template):
 UUID_RE = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
 MACRO_RE = re.compile(r"\{\$([A-Z0-9_.]+)(?::\"[^\"]*\")?\}")
 LLD_RE = re.compile(r"\{#([A-Z0-9_.]+)\}")
-EXPR_ITEM_RE = re.compile(r"\(/([^/]+)/((?:[^,()\[\]]|\[(?:[^\]\"]|\"(?:[^\"\\]|\\.)*\")*\])+)")
+EXPR_ITEM_RE = re.compile(r"([a-z]+)\(/([^/]+)/((?:[^,()\[\]]|\[(?:[^\]\"]|\"(?:[^\"\\]|\\.)*\")*\])+)")
 
 
 def check_uuids(doc, path):
@@ -414,16 +414,29 @@ def js_decoder_fields(script):
     return kinds.group(1), json.loads(names.group(1)), json.loads(labels.group(1))
 
 
-def check_trigger_refs(path, template, trig, keys, where):
+def check_trigger_refs(path, template, trig, items, where):
+    """Every item a trigger names exists in its scope (items: key -> item), and no
+    function over a time window reads an item that discards unchanged values
+    (the window would hold no value while the value stays the same)."""
     for field in ("expression", "recovery_expression"):
         expr = trig.get(field)
         if not expr:
             continue
         refs = EXPR_ITEM_RE.findall(expr)
         check(refs, f"{where}: trigger {trig['name']!r} {field} names no item")
-        for host, key in refs:
+        for func, host, key in refs:
             check(host == template, f"{where}: trigger {trig['name']!r} names host {host}")
-            check(key in keys, f"{where}: trigger {trig['name']!r} uses {key}, which is not an item here")
+            check(key in items, f"{where}: trigger {trig['name']!r} uses {key}, which is not an item here")
+            discards = any(p["type"].startswith("DISCARD_UNCHANGED") for p in items.get(key, {}).get("preprocessing", []))
+            check(not (discards and func in ("min", "max", "avg", "sum", "count", "nodata")),
+                  f"{where}: trigger {trig['name']!r} takes {func}() of {key}, which discards unchanged values")
+
+
+def check_unique_triggers(where, triggers):
+    seen = set()
+    for t in triggers:
+        check(t["name"] not in seen, f"{where}: trigger name {t['name']!r} used twice")
+        seen.add(t["name"])
 
 
 def check_zabbix(mib):
@@ -510,7 +523,7 @@ def check_zabbix(mib):
 
     # Plain items: SNMP agent items on scalars, trap items.
     items = tpl.get("items", [])
-    keys = {i["key"] for i in items}
+    keys = {i["key"]: i for i in items}
     check(len(keys) == len(items), f"{path}: item keys are unique")
     agent_oids = [i["snmp_oid"] for i in items if i["type"] == "SNMP_AGENT"]
     check(len(set(agent_oids)) == len(agent_oids), f"{path}: no scalar is asked twice")
@@ -529,6 +542,7 @@ def check_zabbix(mib):
             check(False, f"{path}: item {it['key']} has type {it['type']}")
         for t in it.get("triggers", []):
             check_trigger_refs(path, T, t, keys, path)
+    check_unique_triggers(path, [t for i in items for t in i.get("triggers", [])])
     for name, d in mib.nodes.items():
         if d["kind"] == "scalar":
             check(name in scalars_used, f"{path}: no item for the scalar {name}")
@@ -630,7 +644,7 @@ def check_zabbix(mib):
             check(LLD_RE.findall(c["macro"])[0] in lld_macros, f"{where}: filter on unknown macro {c['macro']}")
         protos = rule.get("item_prototypes", [])
         check(protos, f"{where}: has item prototypes")
-        pkeys = {p["key"] for p in protos}
+        pkeys = {p["key"]: p for p in protos}
         check(len(pkeys) == len(protos), f"{where}: prototype keys are unique")
         check(len({p.get("snmp_oid") for p in protos}) == len(protos), f"{where}: no OID is asked twice")
         for p in protos:
@@ -643,6 +657,7 @@ def check_zabbix(mib):
                 check_trigger_refs(path, T, t, pkeys, where)
         for t in rule.get("trigger_prototypes", []):
             check_trigger_refs(path, T, t, pkeys, where)
+        check_unique_triggers(where, [t for p in protos for t in p.get("trigger_prototypes", [])])
         # Dependencies name triggers that exist in the same rule.
         trig = {(t["name"], t["expression"]) for p in protos for t in p.get("trigger_prototypes", [])}
         for p in protos:

@@ -37,6 +37,7 @@ AGENT = os.path.join(TOP_BUILDDIR, "agent", "pmta-monitor-agent")
 # A command the agent runs under, e.g. "valgrind --error-exitcode=99 ..." (scripts/check-sanitizers).
 AGENT_WRAPPER = os.environ.get("PMTA_AGENT_WRAPPER", "").split()
 SIM = os.path.join(TOP_SRCDIR, "scripts", "pmta-sim")
+MIB_FILE = os.path.join(TOP_SRCDIR, "mibs", "PMTA-MONITOR-MIB.txt")
 
 
 def find_base_mibs():
@@ -73,6 +74,107 @@ def wait_for(pred, timeout, what, interval=0.05, abort=None):
             last = e
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def read_text(path):
+    """A file's text, "" when it does not exist (yet)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+class Answer:
+    """What one net-snmp command gave: value (parsed: a list for snmpget/snmpset,
+    [(oid, value)] for snmpwalk, [dict] for snmptable), seconds (wall time of the
+    command, process start included), ok (exit status 0) and err (its stderr)."""
+
+    def __init__(self, value, seconds, ok, err):
+        self.value = value
+        self.seconds = seconds
+        self.ok = ok
+        self.err = err
+
+    def __repr__(self):
+        return f"Answer(value={self.value!r}, seconds={self.seconds:.3f}, ok={self.ok}, err={self.err!r})"
+
+
+class Notification(tuple):
+    """(trap_oid, {oid: value}), so `for oid, vbs in env.traps()` works, plus
+    .trap_oid and .varbinds: [(oid, value)] in the order received."""
+
+    def __new__(cls, varbinds):
+        trap_oid = dict(varbinds).get(SNMP_TRAP_OID)
+        self = super().__new__(cls, (trap_oid, dict(varbinds)))
+        self.trap_oid = trap_oid
+        self.varbinds = list(varbinds)
+        return self
+
+
+SNMP_TRAP_OID = ".1.3.6.1.6.3.1.1.4.1.0"
+SYS_UPTIME_OID = ".1.3.6.1.2.1.1.3.0"
+COLD_START_OID = ".1.3.6.1.6.3.1.1.5.1"
+NUMERIC_KEY = re.compile(r"(\.\d+(?:\.\d+)*) = ")
+# A symbolic name with an index that may hold quoted strings (spaces, '=' inside).
+NAMED_KEY = re.compile(r'((?:[^\s"=]|"(?:[^"\\]|\\.)*")+) = ')
+VALUE_TYPE = re.compile(r"([A-Za-z][A-Za-z0-9-]*): ")
+
+
+def scan_value(text, p, stops):
+    """Reads one value as net-snmp prints it, starting at p: a quoted string
+    (backslash escapes, may span lines) or everything up to the first of stops.
+    Returns (value, end)."""
+    if text.startswith('"', p):
+        out = []
+        i = p + 1
+        while i < len(text):
+            c = text[i]
+            if c == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 2
+            elif c == '"':
+                return "".join(out), i + 1
+            else:
+                out.append(c)
+                i += 1
+        return "".join(out), len(text)
+    ends = [e for e in (text.find(x, p) for x in stops) if e != -1]
+    e = min(ends) if ends else len(text)
+    return text[p:e].strip(), e
+
+
+def parse_varbinds(text, key=NUMERIC_KEY, sep="\n", typed=False, p=0):
+    """[(oid, value)] from "OID = [TYPE: ]value" items separated by sep (one per
+    line for snmpget/snmpwalk, '|' in the trap log); values lose their type
+    prefix and quotes. Returns (varbinds, end)."""
+    vbs = []
+    while True:
+        m = key.match(text, p)
+        if not m:
+            break
+        p = m.end()
+        if typed:
+            t = VALUE_TYPE.match(text, p)
+            if t:
+                p = t.end()
+        v, p = scan_value(text, p, (sep, "\n"))
+        vbs.append((m.group(1), v))
+        if text.startswith(sep, p):
+            p += len(sep)
+        elif sep != "\n" or p >= len(text):
+            break
+    return vbs, p
+
+
+def parse_trap_log(text):
+    """Notifications from snmptrapd's log written with format2 "TRAP %B %P %V|%v\\n"
+    and -On: lines starting with "TRAP " only (the log also has start-up lines)."""
+    out = []
+    for m in re.finditer(r"^TRAP [^\n]*?(?= \.\d+(?:\.\d+)* = )", text, re.M):
+        vbs, _ = parse_varbinds(text, sep="|", typed=True, p=m.end() + 1)
+        out.append(Notification(vbs))
+    return out
 
 
 class Proc:
@@ -235,7 +337,13 @@ class Env:
         if self.as_nobody:
             os.chown(self.tmp, 65534, 65534)
         self.procs = []
+        self.sims = []
         self.base_mibs = find_base_mibs()
+        # The project's MIB when it is there (the self-test does not need it).
+        self.mibs = "SNMPv2-MIB" + (":PMTA-MONITOR-MIB" if os.path.exists(MIB_FILE) else "")
+        self.traplog = self.path("traps.log")
+        self.agent_log_path = self.path("agent.log")
+        self.agent_pidfile = self.path("agent.pid")
         self.snmp_port = free_port("udp")
         self.trap_port = None
         self.snmpd = None
@@ -249,9 +357,14 @@ class Env:
 
     def __exit__(self, et, ev, tb):
         for p in reversed(self.procs):
-            p.stop()
+            try:
+                p.stop()
+            except Exception as e:  # still stop the others
+                print(f"--- stopping {p.name} (pid {p.pid}): {e!r}", file=sys.stderr)
         if et is not None or self.failed:
-            print(f"--- {self.name} failed; logs in {self.tmp}", file=sys.stderr)
+            keep = os.environ.get("PMTA_KEEP_TMP") == "1"
+            print(f"--- {self.name} failed; logs in {self.tmp}" +
+                  ("" if keep else " (removed: PMTA_KEEP_TMP=1 keeps it)"), file=sys.stderr)
             for f in sorted(glob.glob(os.path.join(self.tmp, "**", "*.log"), recursive=True)):
                 print(f"--- {f} (tail)", file=sys.stderr)
                 with open(f, errors="replace") as fh:
@@ -273,6 +386,12 @@ class Env:
         self.procs.append(p)
         return p
 
+    def start_sim(self, scenario, api_key=None, tls=False):
+        """The PowerMTA simulator on a free port, serving scenario (a dict); see scripts/pmta-sim."""
+        sim = Sim(self, scenario, api_key=api_key, tls=tls)
+        self.sims.append(sim)
+        return sim
+
     def snmp_env(self):
         e = dict(os.environ)
         e.update(MIBS="", HOME=self.tmp, SNMP_PERSISTENT_DIR=self.path("persist"))
@@ -285,12 +404,12 @@ class Env:
         with open(conf, "w") as f:
             f.write(f"snmpTrapdAddr udp:127.0.0.1:{self.trap_port}\ndisableAuthorization yes\n"
                     "format2 TRAP %B %P %V|%v\\n\n")
-        self.traplog = self.path("traps.log")
         os.makedirs(self.path("persist"), exist_ok=True)
-        self.trapd = self.spawn("snmptrapd", ["snmptrapd", "-f", "-C", "-c", conf, "-n", "-On", "-Lf", self.traplog],
-                                env=self.snmp_env())
-        wait_for(lambda: os.path.exists(self.traplog) and "NET-SNMP version" in open(self.traplog).read(),
-                 10, "snmptrapd to start")
+        # -X: never register with an AgentX master (the system's snmpd, if any).
+        self.trapd = self.spawn("snmptrapd", ["snmptrapd", "-f", "-C", "-c", conf, "-n", "-X", "-On",
+                                              "-Lf", self.traplog], env=self.snmp_env())
+        wait_for(lambda: "NET-SNMP version" in read_text(self.traplog), 10, "snmptrapd to start",
+                 abort=self.trapd.exited)
 
     def start_snmpd(self, extra=""):
         conf = self.path("snmpd.conf")
@@ -306,40 +425,24 @@ class Env:
             os.unlink(self.socket)
         self.snmpd = self.spawn("snmpd", ["snmpd", "-f", "-C", "-c", conf, "-I", "-smux,mta_sendmail",
                                           "-Lf", self.path("snmpd.log")], env=self.snmp_env())
-        wait_for(lambda: os.path.exists(self.socket), 10, "snmpd's AgentX socket")
-        wait_for(lambda: self.run(["snmpget", "-Oqv"] + self.snmp_args() + [".1.3.6.1.2.1.1.3.0"]).returncode == 0,
-                 10, "snmpd to answer")
+        wait_for(lambda: os.path.exists(self.socket), 10, "snmpd's AgentX socket", abort=self.snmpd.exited)
+        wait_for(lambda: self.run(["snmpget", "-Oqv"] + self.snmp_args() + [SYS_UPTIME_OID]).returncode == 0,
+                 10, "snmpd to answer", abort=self.snmpd.exited)
 
     def kill_snmpd(self):
         self.snmpd.stop(signal.SIGKILL)
 
-    def restart_snmpd(self):
+    def restart_snmpd(self, extra=""):
+        """snmpd again on the same UDP port and AgentX socket (after kill_snmpd() or not)."""
         if self.snmpd.alive():
             self.kill_snmpd()
         self.procs.remove(self.snmpd)
-        self.start_snmpd()
+        self.start_snmpd(extra)
 
     def traps(self):
-        """Notifications received: [(trap_oid, {varbind_oid: value})], coldStart and others included."""
-        out = []
-        if not os.path.exists(self.traplog):
-            return out
-        for line in open(self.traplog, errors="replace"):
-            if not line.startswith("TRAP "):
-                continue
-            parts = line.rstrip("\n").split("|")
-            vbs = {}
-            trap_oid = None
-            for vb in parts[1:]:
-                if " = " not in vb:
-                    continue
-                k, v = vb.split(" = ", 1)
-                k = k.strip()
-                if k == ".1.3.6.1.6.3.1.1.4.1.0":
-                    trap_oid = v.split(": ", 1)[-1].strip()
-                vbs[k] = v.split(": ", 1)[-1].strip().strip('"')
-            out.append((trap_oid, vbs))
-        return out
+        """Notifications received so far, coldStart included: [Notification], each
+        (trap_oid, {oid: value}) with .varbinds [(oid, value)]; numeric OIDs."""
+        return parse_trap_log(read_text(self.traplog))
 
     # --- the agent ---
     def write_conf(self, text, name="pmta-monitor.conf"):
@@ -351,27 +454,41 @@ class Env:
             os.chown(conf, 65534, 65534)
         return conf
 
-    def start_agent(self, conf_text, extra_args=(), wait=True, as_root=False):
+    def start_agent(self, conf_text, extra_args=(), wait=True, as_root=False, ready=None):
+        """Writes conf_text to TMP/pmta-monitor.conf (0600) and starts the agent in the
+        foreground on snmpd's socket. With wait, returns once ready(env) is true
+        (default: pmtaAgentVersion.0 answers through snmpd); fails at once if it exits."""
         conf = self.write_conf(conf_text)
-        self.agent_log = self.path("agent.log")
-        self.agent_pidfile = self.path("agent.pid")
         prefix = []
         if self.as_nobody and not as_root:
             prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         self.agent = self.spawn("agent", prefix + AGENT_WRAPPER + [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
-                                                   "-Lf", self.agent_log, "-p", self.agent_pidfile] +
+                                                   "-Lf", self.agent_log_path, "-p", self.agent_pidfile] +
                                 list(extra_args))
         if wait:
-            wait_for(lambda: self.get("pmtaAgentVersion.0") is not None, 15, "the agent to answer")
+            ready = ready or (lambda env: env.get("pmtaAgentVersion.0") is not None)
+            wait_for(lambda: ready(self), 15, "the agent to be ready", abort=self.agent.exited)
         return self.agent
 
-    def agent_log_text(self):
-        return open(self.agent_log, errors="replace").read() if os.path.exists(self.agent_log) else ""
+    def agent_log(self):
+        return read_text(self.agent_log_path)
+
+    agent_log_text = agent_log
+
+    def snmpd_log(self):
+        return read_text(self.path("snmpd.log"))
+
+    def trapd_log(self):
+        return read_text(self.traplog)
+
+    def rss_kb(self, pid=None):
+        """Resident size of pid (default: the agent) in KiB."""
+        return rss_kb(pid or self.agent.pid)
 
     # --- net-snmp's tools ---
     def snmp_args(self, community="public"):
         return ["-v2c", "-c", community, "-t", "2", "-r", "1", "-M", f"+{self.base_mibs}:{TOP_SRCDIR}/mibs",
-                "-m", "PMTA-MONITOR-MIB", f"127.0.0.1:{self.snmp_port}"]
+                "-m", self.mibs, f"127.0.0.1:{self.snmp_port}"]
 
     def run(self, argv, timeout=30):
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=self.snmp_env())
@@ -419,6 +536,54 @@ class Env:
 
     def set(self, name, typ, value):
         return self.run(["snmpset"] + self.snmp_args("private") + [name, typ, str(value)])
+
+    def _timed(self, argv):
+        t0 = time.monotonic()
+        r = self.run(argv)
+        return r, time.monotonic() - t0
+
+    @staticmethod
+    def _absent(v):
+        return None if v.startswith(("No Such Object", "No Such Instance", "No more variables")) else v
+
+    def snmpget(self, *names, community="public"):
+        """One snmpget of names: .value is [value or None (no such object/instance)], in order."""
+        r, dt = self._timed(["snmpget", "-On", "-OQ", "-Oe", "-OU", "-Ot"] + self.snmp_args(community) +
+                            list(names))
+        vbs, _ = parse_varbinds(r.stdout)
+        values = [self._absent(v) for _, v in vbs] if r.returncode == 0 else []
+        values += [None] * (len(names) - len(values))
+        return Answer(values, dt, r.returncode == 0, r.stderr.strip())
+
+    def snmpwalk(self, name, numeric=True, community="public"):
+        """snmpwalk of a subtree: .value is [(oid, value)], numeric OIDs or -Os names."""
+        r, dt = self._timed(["snmpwalk", "-Cc", "-OQ", "-Oe", "-OU", "-Ot", "-On" if numeric else "-Os"] +
+                            self.snmp_args(community) + [name])
+        vbs, _ = parse_varbinds(r.stdout, NUMERIC_KEY if numeric else NAMED_KEY)
+        return Answer([(k, v) for k, v in vbs if self._absent(v) is not None], dt, r.returncode == 0,
+                      r.stderr.strip())
+
+    def snmptable(self, name, community="public"):
+        """snmptable: .value is [{column: value}] with the row index under "index"."""
+        r, dt = self._timed(["snmptable", "-Cf", "\t", "-Ci", "-Oe", "-OU", "-Ot"] +
+                            self.snmp_args(community) + [name])
+        rows = []
+        lines = r.stdout.splitlines()
+        # "SNMP table: NAME", a blank line, the column names, then one line per row.
+        if r.returncode == 0 and lines and lines[0].startswith("SNMP table:"):
+            body = [line for line in lines[1:] if line.strip()]
+            cols = body[0].split("\t") if body else []
+            for line in body[1:]:
+                vals = [v[1:-1] if len(v) > 1 and v[0] == '"' and v[-1] == '"' else v for v in line.split("\t")]
+                rows.append(dict(zip(cols, vals)))
+        return Answer(rows, dt, r.returncode == 0, r.stderr.strip())
+
+    def snmpset(self, name, typ, value, *more, community="private"):
+        """snmpset of (name, type, value) triples: .ok, .err (e.g. notWritable), .value as set."""
+        args = [name, typ, str(value)] + [str(x) for x in more]
+        r, dt = self._timed(["snmpset", "-On", "-OQ", "-Oe", "-OU", "-Ot"] + self.snmp_args(community) + args)
+        vbs, _ = parse_varbinds(r.stdout)
+        return Answer([v for _, v in vbs], dt, r.returncode == 0, r.stderr.strip())
 
 
 def uid_of(pid):

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,16 @@ struct acct_header {
 	unsigned char *col;	/* ncols entries: column -> enum field */
 };
 
+/* The last time string parsed and its value: records come in runs of the same second. */
+struct time_memo {
+	char text[32];
+	size_t len;		/* 0: empty */
+	int64_t value;
+};
+
 struct acct_parser {
 	size_t max_line;
+	struct time_memo logged, queued;
 	char why[96];		/* reasons that carry numbers */
 	char *scratch;		/* max_line bytes: unquoted fields that held doubled quotes */
 };
@@ -52,6 +61,34 @@ strip_cr(const char *line, size_t len)
 }
 
 /*
+ * The first comma in [s, end), or end. Fields are short (15 bytes on
+ * average), so memchr's call overhead dominates; eight bytes at a time with
+ * the classic has-zero-byte test is about twice as fast here.
+ */
+static inline const char *
+comma_find(const char *s, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	const uint64_t commas = ones * ',';
+
+	while (end - s >= 8) {
+		uint64_t w;
+
+		memcpy(&w, s, 8);
+		w ^= commas;
+		w = (w - ones) & ~w & highs;
+		if (w)
+			return s + (__builtin_ctzll(w) >> 3);
+		s += 8;
+	}
+#endif
+	while (s < end && *s != ',')
+		s++;
+	return s;
+}
+
+/*
  * The field starting at s (s <= end). A quoted field runs to the quote not
  * followed by another; "" inside stands for one quote. -1 with *why when the
  * quote is never closed or text follows the closing quote before the comma.
@@ -62,9 +99,8 @@ field_scan(const char *s, const char *end, struct raw_field *f, const char **why
 	const char *q;
 
 	if (s == end || *s != '"') {
-		q = memchr(s, ',', (size_t)(end - s));
 		f->p = s;
-		f->next = q ? q : end;
+		f->next = comma_find(s, end);
 		f->len = (size_t)(f->next - s);
 		f->doubled = false;
 		return 0;
@@ -195,6 +231,24 @@ acct_parser_free(struct acct_parser *p)
 	free(p);
 }
 
+/* acct_time_parse() through a one-entry memo. */
+static int
+time_parse_memo(struct time_memo *m, const char *p, size_t len, int64_t *out)
+{
+	if (m->len && m->len == len && memcmp(m->text, p, len) == 0) {
+		*out = m->value;
+		return 0;
+	}
+	if (acct_time_parse(p, len, out) < 0)
+		return -1;
+	if (len <= sizeof(m->text)) {
+		memcpy(m->text, p, len);
+		m->len = len;
+		m->value = *out;
+	}
+	return 0;
+}
+
 /* Copies a quoted field's value with each "" made one quote; returns the new length. */
 static size_t
 unquote(char *dst, const char *v, size_t len)
@@ -266,14 +320,15 @@ acct_parser_parse(struct acct_parser *p, const struct acct_header *h, const char
 		*why = "empty type";
 		return -1;
 	}
-	if (acct_time_parse(v[F_TIME_LOGGED].p, v[F_TIME_LOGGED].len, &tl) < 0) {
+	if (time_parse_memo(&p->logged, v[F_TIME_LOGGED].p, v[F_TIME_LOGGED].len, &tl) < 0) {
 		*why = "bad timeLogged";
 		return -1;
 	}
 	r.type = v[F_TYPE];
 	r.time_logged = tl;
 	if (v[F_TIME_QUEUED].len == 0 ||
-	    acct_time_parse(v[F_TIME_QUEUED].p, v[F_TIME_QUEUED].len, &r.time_queued) < 0)
+	    time_parse_memo(&p->queued, v[F_TIME_QUEUED].p, v[F_TIME_QUEUED].len,
+	    &r.time_queued) < 0)
 		r.time_queued = 0;
 	r.rcpt = v[F_RCPT];
 	r.bounce_cat = v[F_BOUNCE_CAT];

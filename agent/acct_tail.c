@@ -35,7 +35,7 @@ struct acct_tail {
 	char *pattern;
 	size_t max_line;
 	int64_t cutoff;		/* files last modified before this are passed over */
-	int glob_state;		/* the last glob(3) outcome, to log changes once */
+	int glob_state;		/* enum glob_state of the last look, to log changes once */
 	char *failed_path;	/* the last file that could not be opened, logged once */
 
 	/* The file being read (fd >= 0), or the last one read (fd < 0). */
@@ -68,7 +68,7 @@ acct_tail_new(const char *pattern, const struct acct_tail_opts *o)
 	t->fd = -1;
 	t->max_line = max_line;
 	t->cutoff = age ? now - (int64_t)age : INT64_MIN;
-	t->glob_state = 0;
+	t->glob_state = -1;	/* nothing logged yet */
 	t->pattern = strdup(pattern);
 	/* A partial line is at most max_line + 1 (its CR) bytes: room for it and a chunk. */
 	t->buf = malloc(TAIL_CHUNK + max_line + 2);
@@ -108,20 +108,52 @@ is_done(const struct acct_tail *t, const struct stat *sb)
 	return false;
 }
 
-static void
-log_glob_state(struct acct_tail *t, int rc)
+/* What glob(3) found, for logging each change once. */
+enum glob_state { GS_FOUND, GS_NO_MATCH, GS_UNREADABLE, GS_NO_MEMORY };
+
+/* glob(3)'s error callback has no argument: the first error of this thread's call. */
+static _Thread_local int glob_errno;
+
+static int
+glob_error(const char *path, int err)
 {
-	if (rc == t->glob_state)
-		return;
-	if (rc == GLOB_NOMATCH)
-		log_msg(LOG_INFO, "accounting files %s: no file matches (yet)", t->pattern);
-	else if (rc == GLOB_ABORTED)
-		log_msg(LOG_WARNING, "accounting files %s: cannot read the directory", t->pattern);
+	(void)path;
+	if (!glob_errno && err != ENOENT && err != ENOTDIR)
+		glob_errno = err;
+	return 0;	/* go on with the other directories */
+}
+
+static void
+glob_state_log(struct acct_tail *t, int rc)
+{
+	enum glob_state s;
+
+	if (rc == 0)
+		s = GS_FOUND;
 	else if (rc == GLOB_NOSPACE)
-		log_msg(LOG_WARNING, "accounting files %s: out of memory listing files", t->pattern);
-	else if (rc == 0)
+		s = GS_NO_MEMORY;
+	else if (glob_errno)
+		s = GS_UNREADABLE;
+	else
+		s = GS_NO_MATCH;
+	if ((int)s == t->glob_state)
+		return;
+	t->glob_state = (int)s;
+	switch (s) {
+	case GS_FOUND:
 		log_msg(LOG_INFO, "accounting files %s: files found", t->pattern);
-	t->glob_state = rc;
+		break;
+	case GS_NO_MATCH:
+		log_msg(LOG_INFO, "accounting files %s: no file matches (yet)", t->pattern);
+		break;
+	case GS_UNREADABLE:
+		log_msg(LOG_WARNING, "accounting files %s: cannot read the directory: %s",
+		    t->pattern, strerror(glob_errno));
+		break;
+	case GS_NO_MEMORY:
+		log_msg(LOG_WARNING, "accounting files %s: out of memory listing files", t->pattern);
+		break;
+	}
 }
 
 /*
@@ -135,11 +167,13 @@ static char *
 successor_find(struct acct_tail *t, bool need_data)
 {
 	glob_t g;
-	int rc = glob(t->pattern, GLOB_ERR, NULL, &g);
 	char *found = NULL;
 	size_t i;
+	int rc;
 
-	log_glob_state(t, rc);
+	glob_errno = 0;
+	rc = glob(t->pattern, 0, glob_error, &g);
+	glob_state_log(t, rc);
 	if (rc != 0) {
 		globfree(&g);	/* glibc leaves a partial list on GLOB_NOSPACE */
 		return NULL;

@@ -390,6 +390,43 @@ acct_csv_bad_time_queued_gives_zero(void **state)
 }
 
 static void
+acct_csv_successive_times_each_parsed_right(void **state)
+{
+	/* The parser remembers the last time string: a run, a change, a bad one, and back. */
+	static const struct {
+		const char *line;
+		int rc;
+		int64_t logged, queued;
+	} seq[] = {
+		{ "d,2019-02-08 21:54:05+0000,1549662800", 0, 1549662845, 1549662800 },
+		{ "d,2019-02-08 21:54:05+0000,1549662800", 0, 1549662845, 1549662800 },
+		{ "d,2019-02-08 21:54:05+0100,1549662801", 0, 1549662845 - 3600, 1549662801 },
+		{ "d,2019-02-08 21:54:05+010,1549662801", -1, 0, 0 },
+		{ "d,2019-02-08 21:54:05+0100,bad", 0, 1549662845 - 3600, 0 },
+		{ "d,2019-02-08 21:54:05+0000,", 0, 1549662845, 0 },
+		{ "d,1549662845,1549662800", 0, 1549662845, 1549662800 },
+	};
+	struct acct_header *h = header("type,timeLogged,timeQueued");
+	struct acct_parser *p = acct_parser_new(0);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		struct acct_record r;
+		const char *why;
+
+		assert_int_equal(acct_parser_parse(p, h, seq[i].line, strlen(seq[i].line), &r, &why),
+		    seq[i].rc);
+		if (seq[i].rc)
+			continue;
+		assert_int_equal(r.time_logged, seq[i].logged);
+		assert_int_equal(r.time_queued, seq[i].queued);
+	}
+	acct_parser_free(p);
+	acct_header_free(h);
+}
+
+static void
 acct_csv_long_line_refused_at_parser_cap(void **state)
 {
 	struct acct_header *h = header("type,timeLogged,rcpt");
@@ -544,6 +581,7 @@ main(void)
 		cmocka_unit_test(acct_csv_crlf_stripped_from_header_and_line),
 		cmocka_unit_test(acct_csv_utf8_rcpt_kept_as_bytes),
 		cmocka_unit_test(acct_csv_bad_time_queued_gives_zero),
+		cmocka_unit_test(acct_csv_successive_times_each_parsed_right),
 		cmocka_unit_test(acct_csv_long_line_refused_at_parser_cap),
 		cmocka_unit_test(acct_csv_default_cap_reason_names_65536),
 		cmocka_unit_test(acct_csv_scratch_holds_unquoted_fields_of_a_line_at_the_cap),

@@ -569,6 +569,7 @@ mib_register(struct mib_state *st)
 		struct mib_table *t = &tables[i];
 		netsnmp_table_registration_info *ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
 		netsnmp_mib_handler *h = netsnmp_create_handler(t->name, table_handler);
+		netsnmp_mib_handler *th;
 
 		if (!ti || !h)
 			return -1;
@@ -584,6 +585,12 @@ mib_register(struct mib_state *st)
 			t->reg = NULL;
 			return -1;
 		}
+		/* The table handler is to free ti and its index list when the
+		 * registration goes away (without this they leak at every exit).
+		 * It is found by name: registering put other helpers before it. */
+		th = netsnmp_find_handler_by_name(t->reg, TABLE_HANDLER_NAME);
+		if (th)
+			netsnmp_handler_owns_table_info(th);
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,7 @@ struct acct_reader {
 	struct acct_parser *parser;
 	struct acct_header *header;	/* of the file being read; NULL: none yet */
 	size_t max_line;
+	char too_long_why[48];	/* "line longer than 65536 bytes", as the parser says it */
 	acct_record_cb cb;
 	void *arg;
 	uint64_t records, malformed;
@@ -35,6 +37,8 @@ acct_reader_new(const char *instance, const char *glob, const struct acct_tail_o
 	if (!r)
 		return NULL;
 	r->max_line = o && o->max_line ? o->max_line : ACCT_LINE_MAX;
+	snprintf(r->too_long_why, sizeof(r->too_long_why), "line longer than %zu bytes",
+	    r->max_line);
 	r->instance = strdup(instance);
 	r->tail = acct_tail_new(glob, o);
 	r->parser = acct_parser_new(r->max_line);
@@ -117,8 +121,7 @@ on_line(void *arg, const char *file, uint64_t lineno, const char *line, size_t l
 	if (lineno == 1)
 		header_set(r, NULL);
 	if (too_long) {
-		malformed(r, file, lineno, r->max_line == ACCT_LINE_MAX ?
-		    "line longer than 65536 bytes" : "line too long");
+		malformed(r, file, lineno, r->too_long_why);
 		return;
 	}
 	if (len == 0)

@@ -514,6 +514,27 @@ acct_tail_budget_bounds_each_call(void **state)
 	EXPECT(f, "acct.csv:100:yyyyyyyyy");
 }
 
+static void
+acct_tail_small_budgets_finish_old_file_before_new(void **state)
+{
+	struct fx *f = *state;
+
+	put(f, "acct-0000.csv", "a1\n", 1);
+	tail_open(f, "acct-*.csv", 0, 0);
+	assert_int_equal(acct_tail_read(f->t, 3, on_line, &f->seen), 3);
+	EXPECT(f, "acct-0000.csv:1:a1");
+	/* The writer adds lines and moves on; each call's budget ends at a line's end. */
+	put(f, "acct-0000.csv", "a2\n", 0);
+	put(f, "acct-0001.csv", "b1\n", 1);
+	assert_int_equal(acct_tail_read(f->t, 3, on_line, &f->seen), 3);
+	EXPECT(f, "acct-0000.csv:2:a2");
+	put(f, "acct-0000.csv", "a3\n", 0);
+	assert_int_equal(acct_tail_read(f->t, 3, on_line, &f->seen), 3);
+	EXPECT(f, "acct-0000.csv:3:a3");
+	assert_int_equal(acct_tail_read(f->t, 3, on_line, &f->seen), 3);
+	EXPECT(f, "acct-0001.csv:1:b1");
+}
+
 int
 main(void)
 {
@@ -532,6 +553,7 @@ main(void)
 		T(acct_tail_too_long_line_reported_once),
 		T(acct_tail_start_age_skips_old_files),
 		T(acct_tail_budget_bounds_each_call),
+		T(acct_tail_small_budgets_finish_old_file_before_new),
 #undef T
 	};
 

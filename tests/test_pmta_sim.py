@@ -122,6 +122,21 @@ def test_pages_match_scenario():
         assert empty == 404, empty
 
 
+def test_values_sent_exactly():
+    big = 2 ** 64 - 1
+    scen = {"traffic": {"out": {"rcp": big, "msg": "-1", "kb": "1e99"}, "in": {"rcp": 2 ** 53 + 1}},
+            "grow": {"out_rcpt_per_s": 0, "in_rcpt_per_s": 1},
+            "queues": [{"name": "x/y", "rcp": "12abc", "kb": "", "conn": big}]}
+    with Env("sim-exact") as env:
+        sim = env.start_sim(scen)
+        s = page(sim, "/status").find("data/status")
+        assert text(s, "traffic/total/out/rcp") == str(big) and text(s, "traffic/total/out/msg") == "-1"
+        assert text(s, "traffic/total/out/kb") == "1e99"
+        assert int(text(s, "traffic/total/in/rcp")) - (2 ** 53 + 1) in range(0, 100)   # grows, stays exact
+        q = page(sim, "/queues").find("data/queue")
+        assert text(q, "rcp") == "12abc" and text(q, "kb") is None and text(q, "conn") == str(big)
+
+
 def test_status_has_the_shape_of_the_guide_sample():
     want = tree_paths(ET.parse(SAMPLE).getroot())
     with Env("sim-shape") as env:
@@ -391,7 +406,7 @@ def test_demo_scenario_is_busy():
 
 
 if __name__ == "__main__":
-    main([test_pages_match_scenario, test_status_has_the_shape_of_the_guide_sample,
+    main([test_pages_match_scenario, test_values_sent_exactly, test_status_has_the_shape_of_the_guide_sample,
           test_fixed_times_and_growing_counters, test_scenario_reread_on_every_rewrite,
           test_api_key_required_and_never_logged, test_stats_count_requests_per_path, test_fault_modes,
           test_tls, test_cli_port_file_fixed_port_and_errors, test_restart_keeps_port,

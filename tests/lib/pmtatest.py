@@ -7,11 +7,13 @@ bounded and polled instead of slept.
         env.start_trapd()               # before snmpd, so snmpd gets a trap2sink line
         env.start_snmpd()
         sim = env.start_sim({"queues": [...]}, api_key="k" * 32)
-        env.start_agent(f"instance mta1 {sim.url} ...")
+        env.start_agent(f"pmtaInstance mta1 {sim.url}\npmtaApiKey mta1 {'k' * 32}\n"
+                        "pmtaPollInterval 1\n")
         sim.set_scenario({... "mode": "500"})
         sim.wait_polls("/status")       # the agent polled again
         a = env.snmpget("pmtaInstanceApiStatus.1")
         assert a.value == ["3"] and a.seconds < 0.1
+        assert [n for n in env.traps() if n.trap_oid == TRAP_OID]
 
 "PowerMTA down" is sim.kill() (SIGKILL, the port closes); sim.restart() brings
 it back on the same port. snmpd the same: kill_snmpd(), restart_snmpd().

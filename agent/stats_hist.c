@@ -84,6 +84,13 @@ counted:
 }
 
 void
+stats_sparse_reset(struct stats_sparse *h)
+{
+	h->n = 0;
+	h->max = 0;
+}
+
+void
 stats_sparse_free(struct stats_sparse *h)
 {
 	if (!h)
@@ -129,16 +136,27 @@ stats_hist_merge(struct stats_hist *h, const struct stats_sparse *s)
 {
 	uint16_t i;
 
-	for (i = 0; i < s->n; i++) {
-		uint16_t b = s->bin[i].bucket;
+	for (i = 0; i < s->n; i++)
+		stats_hist_add(h, s->bin[i].bucket, s->bin[i].n);
+	stats_hist_see_max(h, s->max);
+}
 
-		if (!h->c[b])
-			h->used[h->n_used++] = b;
-		h->c[b] += s->bin[i].n;
-		h->total += s->bin[i].n;
-	}
-	if (s->max > h->max)
-		h->max = s->max;
+void
+stats_hist_add(struct stats_hist *h, unsigned b, uint64_t n)
+{
+	if (b >= STATS_HIST_BUCKETS || !n)
+		return;
+	if (!h->c[b])
+		h->used[h->n_used++] = (uint16_t)b;
+	h->c[b] += n;
+	h->total += n;
+}
+
+void
+stats_hist_see_max(struct stats_hist *h, uint32_t max)
+{
+	if (max > h->max)
+		h->max = max;
 }
 
 uint64_t

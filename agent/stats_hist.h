@@ -35,6 +35,8 @@ struct stats_sparse {
 
 /* Counts v once; -1 (nothing counted) on no memory. */
 int stats_sparse_add(struct stats_sparse *h, uint64_t v);
+/* Empties h but keeps its memory for the next use. */
+void stats_sparse_reset(struct stats_sparse *h);
 void stats_sparse_free(struct stats_sparse *h);
 
 /* The dense accumulator (opaque: about 8 KiB). */
@@ -46,6 +48,9 @@ void stats_hist_free(struct stats_hist *h);
 /* Empties h, in time proportional to the buckets in use. */
 void stats_hist_clear(struct stats_hist *h);
 void stats_hist_merge(struct stats_hist *h, const struct stats_sparse *s);
+/* Adds n samples to bucket b (< STATS_HIST_BUCKETS), and a largest value seen. */
+void stats_hist_add(struct stats_hist *h, unsigned b, uint64_t n);
+void stats_hist_see_max(struct stats_hist *h, uint32_t max);
 uint64_t stats_hist_count(const struct stats_hist *h);
 uint32_t stats_hist_max(const struct stats_hist *h);
 

@@ -5,45 +5,191 @@
 
 #include "stats_window.h"
 
+/*
+ * A packed slice: varint (slice number - previous slice's number), one byte
+ * of flags (bit k: counter k is not 0; bit 4: latencies follow), a varint
+ * per counter set, then when latencies follow: varint largest latency,
+ * varint number of buckets, and (varint bucket, varint count) pairs.
+ */
+#define HAS_LAT 0x10
+#define ENC_MAX(nb) (10 + 1 + 5 * STATS_COUNTERS + 5 + 5 + (size_t)(nb) * 8)
+
 static int64_t
-slice_start(int64_t t)
+slice_no(int64_t t)
 {
 	/* Rounds down for negative times too. */
-	return t - (((t % STATS_SLICE) + STATS_SLICE) % STATS_SLICE);
+	return t / STATS_SLICE - (t % STATS_SLICE < 0);
 }
 
-/* The oldest slice start a window of STATS_WINDOW_MAX before now overlaps. */
+/* The oldest slice a window of STATS_WINDOW_MAX ending at now overlaps. */
 static int64_t
 reach(int64_t now)
 {
-	return slice_start(now - STATS_WINDOW_MAX);
+	return slice_no(now - STATS_WINDOW_MAX);
+}
+
+static size_t
+put_uv(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* The buffer is our own output: it is trusted to be well-formed. */
+static uint64_t
+get_uv(const uint8_t **pp)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (*p & 0x80) {
+		v |= (uint64_t)(*p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	v |= (uint64_t)*p++ << shift;
+	*pp = p;
+	return v;
+}
+
+struct dslice {
+	int64_t no;
+	uint32_t c[STATS_COUNTERS];
+	uint32_t max;
+	uint32_t nb;
+	const uint8_t *body;	/* just after the delta: copied as is when only the delta changes */
+	const uint8_t *bins;
+	const uint8_t *next;
+};
+
+static void
+slice_decode(const uint8_t *p, int64_t prev, struct dslice *d)
+{
+	unsigned flags, k;
+	uint32_t i;
+
+	d->no = prev + (int64_t)get_uv(&p);
+	d->body = p;
+	flags = *p++;
+	for (k = 0; k < STATS_COUNTERS; k++)
+		d->c[k] = flags & (1u << k) ? (uint32_t)get_uv(&p) : 0;
+	d->max = 0;
+	d->nb = 0;
+	if (flags & HAS_LAT) {
+		d->max = (uint32_t)get_uv(&p);
+		d->nb = (uint32_t)get_uv(&p);
+	}
+	d->bins = p;
+	for (i = 0; i < 2 * d->nb; i++)
+		get_uv(&p);
+	d->next = p;
+}
+
+/* Writes one slice; returns its length (at most ENC_MAX(nb)). */
+static size_t
+slice_encode(uint8_t *p, int64_t delta, const uint32_t *c, uint32_t max,
+	     const struct stats_hbin *bin, uint32_t nb)
+{
+	uint8_t *start = p, *flags;
+	unsigned k;
+	uint32_t i;
+
+	p += put_uv(p, (uint64_t)delta);
+	flags = p++;
+	*flags = nb ? HAS_LAT : 0;
+	for (k = 0; k < STATS_COUNTERS; k++) {
+		if (c[k]) {
+			*flags |= (uint8_t)(1u << k);
+			p += put_uv(p, c[k]);
+		}
+	}
+	if (nb) {
+		p += put_uv(p, max);
+		p += put_uv(p, nb);
+		for (i = 0; i < nb; i++) {
+			p += put_uv(p, bin[i].bucket);
+			p += put_uv(p, bin[i].n);
+		}
+	}
+	return (size_t)(p - start);
+}
+
+static int
+reserve(struct stats_window *w, size_t more)
+{
+	size_t cap = w->cap ? w->cap : 32;
+	uint8_t *p;
+
+	if (w->len + more <= w->cap)
+		return 0;
+	while (cap < w->len + more)
+		cap *= 2;
+	if (cap > UINT32_MAX)
+		return -1;
+	p = realloc(w->packed, cap);
+	if (!p)
+		return -1;
+	w->packed = p;
+	w->cap = (uint32_t)cap;
+	return 0;
 }
 
 static void
-drop_front(struct stats_window *w, uint32_t k)
+open_reset(struct stats_window *w)
 {
-	uint32_t i;
+	w->open = false;
+	memset(w->c, 0, sizeof(w->c));
+	stats_sparse_reset(&w->lat);
+}
 
-	if (!k)
-		return;
-	for (i = 0; i < k; i++)
-		stats_sparse_free(&w->s[i].lat);
-	memmove(w->s, w->s + k, (w->n - k) * sizeof(*w->s));
-	w->n -= k;
+/* Packs the open slice after the others. */
+static int
+open_close(struct stats_window *w)
+{
+	if (!w->open)
+		return 0;
+	if (reserve(w, ENC_MAX(w->lat.n)) < 0)
+		return -1;
+	w->len += (uint32_t)slice_encode(w->packed + w->len, w->open_no - w->last, w->c, w->lat.max,
+	    w->lat.bin, w->lat.n);
+	w->last = w->open_no;
+	open_reset(w);
+	return 0;
 }
 
 void
 stats_window_prune(struct stats_window *w, int64_t now)
 {
-	int64_t oldest = reach(now);
-	uint32_t k = 0;
+	int64_t oldest = reach(now), prev = w->base;
+	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	struct dslice d;
 
-	while (k < w->n && w->s[k].t < oldest)
-		k++;
-	drop_front(w, k);
-	if (!w->n) {
-		free(w->s);
-		w->s = NULL;
+	while (p < end) {
+		slice_decode(p, prev, &d);
+		if (d.no >= oldest)
+			break;
+		prev = d.no;
+		p = d.next;
+	}
+	if (p != w->packed) {
+		w->len = (uint32_t)(end - p);
+		memmove(w->packed, p, w->len);
+		w->base = prev;
+		if (!w->len)
+			w->last = prev;
+	}
+	if (w->open && w->open_no < oldest)
+		open_reset(w);
+	if (!w->len && !w->open) {
+		free(w->packed);
+		stats_sparse_free(&w->lat);
+		w->packed = NULL;
 		w->cap = 0;
 	}
 }
@@ -51,110 +197,213 @@ stats_window_prune(struct stats_window *w, int64_t now)
 bool
 stats_window_empty(const struct stats_window *w)
 {
-	return w->n == 0;
+	return !w->len && !w->open;
+}
+
+uint32_t
+stats_window_slices(const struct stats_window *w)
+{
+	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	int64_t prev = w->base;
+	uint32_t n = w->open;
+	struct dslice d;
+
+	for (; p < end; p = d.next, n++) {
+		slice_decode(p, prev, &d);
+		prev = d.no;
+	}
+	return n;
+}
+
+/* Adds one latency bucket to a decoded bin list of at most STATS_HIST_BUCKETS. */
+static void
+bins_add(struct stats_hbin *bin, uint32_t *nb, unsigned b)
+{
+	uint32_t i;
+
+	for (i = 0; i < *nb; i++) {
+		if (bin[i].bucket == b) {
+			bin[i].n++;
+			return;
+		}
+	}
+	bin[*nb].bucket = (uint16_t)b;
+	bin[*nb].n = 1;
+	(*nb)++;
 }
 
 /*
- * The slice starting at st, inserted in order when missing. Records arrive
- * nearly in time order, so the newest slice is tried first and a new one is
- * usually appended.
+ * An event for slice `no`, older than the open one: rewrites the packed
+ * slices into a new string with the event merged into its slice (or a new
+ * slice inserted in order). Only the deltas of the other slices change.
  */
-static struct stats_slice *
-slice_get(struct stats_window *w, int64_t st)
+static int
+packed_insert(struct stats_window *w, int64_t no, enum stats_counter counter, int64_t latency)
 {
-	uint32_t lo = 0, hi = w->n;
+	struct stats_hbin bin[STATS_HIST_BUCKETS];
+	uint32_t c[STATS_COUNTERS] = { 0 };
+	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	int64_t prev = w->base, nprev = w->base < no - 1 ? w->base : no - 1, nbase = nprev;
+	size_t cap = w->len + ENC_MAX(1) + 16, n = 0;
+	uint8_t *out = malloc(cap);
+	bool done = false;
+	uint32_t nb = 0, max = 0;
+	struct dslice d;
 
-	if (w->n && w->s[w->n - 1].t == st)
-		return &w->s[w->n - 1];
-	if (w->n && w->s[w->n - 1].t < st) {
-		lo = w->n;
-	} else {
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
+	if (!out)
+		return -1;
+	if (counter < STATS_COUNTERS)
+		c[counter] = 1;
+	if (latency >= 0) {
+		bins_add(bin, &nb, stats_hist_bucket((uint64_t)latency));
+		max = latency > UINT32_MAX ? UINT32_MAX : (uint32_t)latency;
+	}
+	for (; p < end; p = d.next) {
+		slice_decode(p, prev, &d);
+		prev = d.no;
+		if (!done && d.no == no) {
+			const uint8_t *q = d.bins;
+			uint32_t i, k, n0 = nb;
 
-			if (w->s[mid].t < st)
-				lo = mid + 1;
-			else
-				hi = mid;
+			/* Merge: its counts and buckets plus the event's. */
+			for (k = 0; k < STATS_COUNTERS; k++)
+				c[k] += d.c[k];
+			for (i = 0; i < d.nb; i++) {
+				unsigned b = (unsigned)get_uv(&q);
+				uint32_t cnt = (uint32_t)get_uv(&q);
+
+				for (k = 0; k < n0 && bin[k].bucket != b; k++)
+					;
+				if (k < n0) {
+					bin[k].n += cnt;
+				} else {
+					bin[nb].bucket = (uint16_t)b;
+					bin[nb++].n = cnt;
+				}
+			}
+			if (d.max > max)
+				max = d.max;
+			if (n + ENC_MAX(nb) > cap) {
+				uint8_t *o = realloc(out, cap = n + ENC_MAX(nb) + (size_t)(end - d.next));
+
+				if (!o) {
+					free(out);
+					return -1;
+				}
+				out = o;
+			}
+			n += slice_encode(out + n, no - nprev, c, max, bin, nb);
+			nprev = no;
+			done = true;
+			continue;
 		}
-		if (lo < w->n && w->s[lo].t == st)
-			return &w->s[lo];
+		if (!done && d.no > no) {
+			n += slice_encode(out + n, no - nprev, c, max, bin, nb);
+			nprev = no;
+			done = true;
+		}
+		n += put_uv(out + n, (uint64_t)(d.no - nprev));
+		memcpy(out + n, d.body, (size_t)(d.next - d.body));
+		n += (size_t)(d.next - d.body);
+		nprev = d.no;
 	}
-	if (w->n == w->cap) {
-		/* At most STATS_WINDOW_MAX / STATS_SLICE + 2 slices are ever live. */
-		uint32_t cap = w->cap ? w->cap * 2 : 2;
-		struct stats_slice *p = realloc(w->s, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		w->s = p;
-		w->cap = cap;
+	if (!done) {
+		n += slice_encode(out + n, no - nprev, c, max, bin, nb);
+		nprev = no;
 	}
-	memmove(&w->s[lo + 1], &w->s[lo], (w->n - lo) * sizeof(*w->s));
-	memset(&w->s[lo], 0, sizeof(w->s[lo]));
-	w->s[lo].t = st;
-	w->n++;
-	return &w->s[lo];
+	free(w->packed);
+	w->packed = out;
+	w->len = (uint32_t)n;
+	w->cap = (uint32_t)cap;
+	w->base = nbase;
+	w->last = nprev;
+	return 0;
 }
 
 int
 stats_window_add(struct stats_window *w, int64_t t, int64_t now, enum stats_counter counter,
 		 int64_t latency)
 {
-	struct stats_slice *s;
-	int64_t st;
+	int64_t no;
 
 	if (t > now)
 		t = now;
-	st = slice_start(t);
-	if (st < reach(now))
+	no = slice_no(t);
+	if (no < reach(now))
 		return 0;
-	if (w->n && w->s[0].t < reach(now) && w->s[w->n - 1].t != st)
-		stats_window_prune(w, now);	/* only when a slice may be added */
-	s = slice_get(w, st);
-	if (!s)
-		return -1;
+	if (!w->open || no != w->open_no) {
+		if ((w->open && no < w->open_no) || (!w->open && w->len && no <= w->last))
+			return packed_insert(w, no, counter, latency);
+		/* A newer slice: the open one is packed, and what no window reaches goes. */
+		if (open_close(w) < 0)
+			return -1;
+		if (!w->len)
+			w->base = w->last = no - 1;
+		else if (w->base < reach(now) - 1)
+			stats_window_prune(w, now);
+		w->open = true;
+		w->open_no = no;
+	}
 	if (counter < STATS_COUNTERS)
-		s->c[counter]++;
-	if (latency >= 0 && stats_sparse_add(&s->lat, (uint64_t)latency) < 0)
+		w->c[counter]++;
+	if (latency >= 0 && stats_sparse_add(&w->lat, (uint64_t)latency) < 0)
 		return -1;
 	return 0;
+}
+
+static void
+sum_one(const uint32_t *c, struct stats_window_sum *out)
+{
+	unsigned k;
+
+	for (k = 0; k < STATS_COUNTERS; k++)
+		out->c[k] += c[k];
 }
 
 void
 stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 		 struct stats_window_sum *out, struct stats_hist *hist)
 {
-	int64_t from;
-	uint32_t i;
-	unsigned k;
+	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	int64_t prev = w->base, from;
+	struct dslice d;
 
 	if (window > STATS_WINDOW_MAX)
 		window = STATS_WINDOW_MAX;
-	/* A slice overlaps (now - window, now] when it ends after now - window. */
+	/* A slice overlaps [now - window, now] when it ends after now - window. */
 	from = now - (int64_t)window - STATS_SLICE;
 	memset(out, 0, sizeof(*out));
-	for (i = w->n; i-- > 0;) {
-		const struct stats_slice *s = &w->s[i];
+	for (; p < end; p = d.next) {
+		slice_decode(p, prev, &d);
+		prev = d.no;
+		if (d.no * STATS_SLICE <= from)
+			continue;
+		sum_one(d.c, out);
+		if (hist && d.nb) {
+			const uint8_t *q = d.bins;
+			uint32_t i;
 
-		if (s->t <= from)
-			break;
-		for (k = 0; k < STATS_COUNTERS; k++)
-			out->c[k] += s->c[k];
+			for (i = 0; i < d.nb; i++) {
+				unsigned b = (unsigned)get_uv(&q);
+
+				stats_hist_add(hist, b, get_uv(&q));
+			}
+			stats_hist_see_max(hist, d.max);
+		}
+	}
+	if (w->open && w->open_no * STATS_SLICE > from) {
+		sum_one(w->c, out);
 		if (hist)
-			stats_hist_merge(hist, &s->lat);
+			stats_hist_merge(hist, &w->lat);
 	}
 }
 
 void
 stats_window_free(struct stats_window *w)
 {
-	uint32_t i;
-
 	if (!w)
 		return;
-	for (i = 0; i < w->n; i++)
-		stats_sparse_free(&w->s[i].lat);
-	free(w->s);
+	free(w->packed);
+	stats_sparse_free(&w->lat);
 	memset(w, 0, sizeof(*w));
 }

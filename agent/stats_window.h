@@ -1,9 +1,14 @@
 /*
  * Sliding windows of one table row: what happened in each STATS_SLICE-second
  * slice of the last STATS_WINDOW_MAX seconds, so that any window up to that
- * length can be summed at any time. Slices are kept only where something
- * happened (sorted, in one array that grows on demand), so an idle or
- * little-used row costs a few bytes; window edges are accurate to a slice.
+ * length can be summed at any time; window edges are accurate to a slice.
+ *
+ * Memory is what bounds 100,000 rows, so only the newest ("open") slice is
+ * a struct; closed slices are packed into one byte string per row (varints:
+ * slice number delta, which counters are set, the counts, the latency
+ * buckets), a few bytes for a quiet slice. Records nearly in time order
+ * only ever touch the open slice; one that belongs to an older slice
+ * rewrites the packed string (rare: a few per slice boundary at most).
  */
 #ifndef PMTA_STATS_WINDOW_H
 #define PMTA_STATS_WINDOW_H
@@ -25,43 +30,46 @@ enum stats_counter {
 	STATS_COUNTERS
 };
 
-struct stats_slice {
-	int64_t t;			/* start of the slice, a multiple of STATS_SLICE */
-	uint32_t c[STATS_COUNTERS];
-	struct stats_sparse lat;	/* latencies of the slice's deliveries */
-};
-
 /* One row's slices; zeroed is empty. */
 struct stats_window {
-	struct stats_slice *s;	/* ascending t */
-	uint32_t n, cap;
+	uint8_t *packed;	/* closed slices, oldest first */
+	uint32_t len, cap;
+	int64_t base;		/* slice number the first packed delta counts from */
+	int64_t last;		/* slice number of the last packed slice (base when none) */
+	int64_t open_no;	/* slice number (start / STATS_SLICE) of the open slice */
+	bool open;		/* open_no and the fields below hold a slice */
+	uint32_t c[STATS_COUNTERS];
+	struct stats_sparse lat;	/* the open slice's latencies (memory kept across slices) */
 };
 
 /*
- * Counts one event of kind `counter` (and, when latency >= 0, one latency
- * sample) at time t, as seen at wall-clock now: a time after now counts as
- * now; a time that no window can reach any more (STATS_WINDOW_MAX before now)
- * is not counted and returns 0. Slices that fell out of reach go. -1 on no
+ * Counts one event of kind `counter` (STATS_COUNTERS: none) and, when
+ * latency >= 0, one latency sample at time t, as seen at wall-clock now: a
+ * time after now counts as now; a time no window can reach any more
+ * (STATS_WINDOW_MAX before now) is not counted and returns 0. -1 on no
  * memory (the event is lost to the windows only).
  */
 int stats_window_add(struct stats_window *w, int64_t t, int64_t now, enum stats_counter counter,
 		     int64_t latency);
 
-/* Frees the slices no window can reach at now. */
+/* Frees the slices no window can reach at now; an emptied window holds no memory. */
 void stats_window_prune(struct stats_window *w, int64_t now);
 
 /* True when no slice is left. */
 bool stats_window_empty(const struct stats_window *w);
+
+/* How many slices hold something (for tests and benchmarks). */
+uint32_t stats_window_slices(const struct stats_window *w);
 
 struct stats_window_sum {
 	uint64_t c[STATS_COUNTERS];
 };
 
 /*
- * Sums the slices that overlap the last `window` seconds before now
- * (window capped at STATS_WINDOW_MAX): an event up to one slice older than
- * the window may count. Slices after now count as now. When hist is not
- * NULL the latencies are merged into it (it is not cleared first).
+ * Sums the slices that overlap [now - window, now] (window capped at
+ * STATS_WINDOW_MAX): an event up to one slice older than the window may
+ * count. Slices after now count as now. When hist is not NULL the
+ * latencies are merged into it (it is not cleared first).
  */
 void stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 		      struct stats_window_sum *out, struct stats_hist *hist);

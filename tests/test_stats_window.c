@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -73,7 +74,7 @@ stats_window_future_counts_as_now_and_old_is_ignored(void **state)
 	assert_int_equal(stats_window_add(&w, now - STATS_WINDOW_MAX - STATS_SLICE, now,
 	    STATS_DEFERRED, -1), 0);
 	assert_int_equal(sum_of(&w, now, STATS_WINDOW_MAX, STATS_DEFERRED), 1);
-	assert_int_equal(w.n, 1);
+	assert_int_equal(stats_window_slices(&w), 1);
 	stats_window_free(&w);
 }
 
@@ -83,16 +84,13 @@ stats_window_out_of_order_events_keep_their_slice(void **state)
 {
 	struct stats_window w = { 0 };
 	int64_t now = T0 + 3000;
-	uint32_t i;
 
 	(void)state;
 	assert_int_equal(stats_window_add(&w, T0 + 2900, now, STATS_DELIVERED, -1), 0);
 	assert_int_equal(stats_window_add(&w, T0 + 100, now, STATS_DELIVERED, -1), 0);
 	assert_int_equal(stats_window_add(&w, T0 + 2000, now, STATS_DELIVERED, -1), 0);
 	assert_int_equal(stats_window_add(&w, T0 + 2005, now, STATS_HARD_BOUNCED, -1), 0);
-	assert_int_equal(w.n, 3);
-	for (i = 1; i < w.n; i++)
-		assert_true(w.s[i - 1].t < w.s[i].t);
+	assert_int_equal(stats_window_slices(&w), 3);
 	assert_int_equal(sum_of(&w, now, 200, STATS_DELIVERED), 1);
 	assert_int_equal(sum_of(&w, now, 1000, STATS_DELIVERED), 2);
 	assert_int_equal(sum_of(&w, now, 1000, STATS_HARD_BOUNCED), 1);
@@ -110,15 +108,17 @@ stats_window_prune_frees_unreachable_slices(void **state)
 	(void)state;
 	for (t = T0; t < T0 + 600; t += STATS_SLICE)
 		assert_int_equal(stats_window_add(&w, t, t, STATS_DELIVERED, 3), 0);
-	assert_int_equal(w.n, 60);
+	assert_int_equal(stats_window_slices(&w), 60);
 	stats_window_prune(&w, T0 + 600 + STATS_WINDOW_MAX - 300);
-	assert_true(w.n <= 31 && w.n >= 29);
-	/* Adding far later drops the rest before growing. */
+	assert_int_equal(stats_window_slices(&w), 30);	/* T0+300 .. T0+590 */
+	assert_int_equal(sum_of(&w, T0 + 600 + STATS_WINDOW_MAX - 300, 3600, STATS_DELIVERED), 30);
+	/* Adding far later drops the rest. */
 	assert_int_equal(stats_window_add(&w, T0 + 20000, T0 + 20000, STATS_DELIVERED, -1), 0);
-	assert_int_equal(w.n, 1);
+	assert_int_equal(stats_window_slices(&w), 1);
 	stats_window_prune(&w, T0 + 30000);
 	assert_true(stats_window_empty(&w));
-	assert_null(w.s);
+	assert_null(w.packed);
+	assert_null(w.lat.bin);
 	stats_window_free(&w);
 	stats_window_free(NULL);
 }
@@ -164,8 +164,87 @@ stats_window_negative_times_round_down(void **state)
 
 	(void)state;
 	assert_int_equal(stats_window_add(&w, -15, -1, STATS_DELIVERED, -1), 0);
-	assert_int_equal(w.s[0].t, -20);
-	assert_int_equal(sum_of(&w, -1, 20, STATS_DELIVERED), 1);
+	assert_int_equal(sum_of(&w, -1, 14, STATS_DELIVERED), 1);
+	/* The slice is [-20, -10): at 15 it lies wholly before a 25 s window. */
+	assert_int_equal(sum_of(&w, 15, 25, STATS_DELIVERED), 0);
+	assert_int_equal(sum_of(&w, 15, 26, STATS_DELIVERED), 1);
+	stats_window_free(&w);
+}
+
+static int64_t
+slice_start(int64_t t)
+{
+	return t - (((t % STATS_SLICE) + STATS_SLICE) % STATS_SLICE);
+}
+
+/*
+ * Events in random order (so most take the rewrite of packed slices), with
+ * latencies: every window's counts and percentiles equal a brute-force
+ * count with the same slice rule, at several clocks as old slices go.
+ */
+static void
+stats_window_random_order_matches_brute_force(void **state)
+{
+	enum { N = 3000 };
+	static const unsigned windows[] = { 10, 60, 600, 900, 1800, 3600 };
+	static const unsigned pct[] = { 50, 95 };
+	static int64_t t[N], lat[N];
+	static int kind[N];
+	struct stats_window w = { 0 };
+	struct stats_hist *h = stats_hist_new(), *hb = stats_hist_new();
+	int64_t now = T0 + 5000, later;
+	size_t i, k;
+
+	(void)state;
+	srand(99);
+	for (i = 0; i < N; i++) {
+		t[i] = now - rand() % 3700 + (i % 50 == 0 ? 500 : 0);	/* some old, some future */
+		kind[i] = rand() % (STATS_COUNTERS + 1);
+		lat[i] = rand() % 3 ? rand() % 100 : -1;
+		assert_int_equal(stats_window_add(&w, t[i], now, (enum stats_counter)kind[i], lat[i]), 0);
+	}
+	for (later = now; later <= now + 3700; later += 450) {
+		for (k = 0; k < sizeof(windows) / sizeof(windows[0]); k++) {
+			struct stats_window_sum got;
+			uint64_t want[STATS_COUNTERS] = { 0 };
+			uint32_t pg[2], pw[2];
+			unsigned c;
+
+			stats_hist_clear(h);
+			stats_hist_clear(hb);
+			for (i = 0; i < N; i++) {
+				int64_t ti = t[i] > now ? now : t[i];
+				struct stats_sparse one = { 0 };
+
+				if (slice_start(ti) < slice_start(now - STATS_WINDOW_MAX))
+					continue;	/* never counted */
+				if (slice_start(ti) <= later - (int64_t)windows[k] - STATS_SLICE)
+					continue;
+				if (kind[i] < STATS_COUNTERS)
+					want[kind[i]]++;
+				if (lat[i] >= 0) {
+					assert_int_equal(stats_sparse_add(&one, (uint64_t)lat[i]), 0);
+					stats_hist_merge(hb, &one);
+					stats_sparse_free(&one);
+				}
+			}
+			stats_window_sum(&w, later, windows[k], &got, h);
+			for (c = 0; c < STATS_COUNTERS; c++)
+				if (got.c[c] != want[c])
+					fail_msg("now+%lld window %u counter %u: %llu, want %llu",
+					    (long long)(later - now), windows[k], c,
+					    (unsigned long long)got.c[c], (unsigned long long)want[c]);
+			assert_int_equal(stats_hist_count(h), stats_hist_count(hb));
+			assert_int_equal(stats_hist_max(h), stats_hist_max(hb));
+			stats_hist_percentiles(h, pct, 2, pg);
+			stats_hist_percentiles(hb, pct, 2, pw);
+			assert_int_equal(pg[0], pw[0]);
+			assert_int_equal(pg[1], pw[1]);
+		}
+		stats_window_prune(&w, later);
+	}
+	stats_hist_free(h);
+	stats_hist_free(hb);
 	stats_window_free(&w);
 }
 
@@ -180,6 +259,7 @@ main(void)
 		cmocka_unit_test(stats_window_prune_frees_unreachable_slices),
 		cmocka_unit_test(stats_window_latencies_follow_the_window),
 		cmocka_unit_test(stats_window_negative_times_round_down),
+		cmocka_unit_test(stats_window_random_order_matches_brute_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,24 @@
 
 #define NOW 1764300000	/* the wall clock of most tests */
 
+/* log_msg() is wrapped at link time (-Wl,--wrap=log_msg): the tests count and read the lines. */
+static int log_lines;
+static char log_last[512];
+
+void __wrap_log_msg(int prio, const char *fmt, ...);
+
+void
+__wrap_log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)prio;
+	va_start(ap, fmt);
+	vsnprintf(log_last, sizeof(log_last), fmt, ap);
+	va_end(ap);
+	log_lines++;
+}
+
 static struct acct_field
 fld(const char *s)
 {
@@ -635,6 +653,32 @@ acct_stats_max_rows_refuses_new_keys_and_counts_them(void **state)
 	acct_stats_free(s);
 }
 
+/* A full table is logged at most once a minute per table, whatever the number of refusals. */
+static void
+acct_stats_table_full_logged_once_a_minute_per_table(void **state)
+{
+	struct acct_stats_config c = { .max_rows = 1 };
+	struct acct_stats *s = stats_at(&c, NOW);
+	char rcpt[64], vmta[16];
+	int i;
+
+	(void)state;
+	log_lines = 0;
+	for (i = 0; i < 100; i++) {
+		struct rec r = { "d", NOW, 0, rcpt, NULL, NULL, NULL, vmta, NULL, NULL };
+
+		snprintf(rcpt, sizeof(rcpt), "u@d%d.com", i);
+		snprintf(vmta, sizeof(vmta), "v%d", i);
+		acct_stats_set_now(s, NOW + i);	/* 100 s: two minutes' worth of messages */
+		add(s, &r);
+	}
+	/* domain and VirtualMTA tables: at NOW+1 and NOW+61 each. */
+	assert_int_equal(log_lines, 4);
+	assert_non_null(strstr(log_last, "VirtualMTA table full"));
+	assert_non_null(strstr(log_last, "(61 so far)"));
+	acct_stats_free(s);
+}
+
 /* Rows without a record for idle_drop seconds go at the next view, counted; others stay. */
 static void
 acct_stats_idle_rows_dropped_after_a_day(void **state)
@@ -652,7 +696,9 @@ acct_stats_idle_rows_dropped_after_a_day(void **state)
 	assert_int_equal(v->n_domains, 2);
 	assert_int_equal(v->rows_dropped, 0);
 	acct_view_free(v);
+	log_lines = 0;
 	v = acct_stats_view(s, NOW + 86401);
+	assert_int_equal(log_lines, 4);	/* one line per table that lost rows */
 	assert_int_equal(v->n_domains, 1);
 	assert_non_null(domain_row(v, "young.com"));
 	assert_int_equal(v->n_vmtas, 1);
@@ -794,6 +840,7 @@ main(void)
 		cmocka_unit_test(acct_stats_configured_window_sets_win_columns),
 		cmocka_unit_test(acct_stats_rates_in_basis_points_zero_when_no_denominator),
 		cmocka_unit_test(acct_stats_max_rows_refuses_new_keys_and_counts_them),
+		cmocka_unit_test(acct_stats_table_full_logged_once_a_minute_per_table),
 		cmocka_unit_test(acct_stats_idle_rows_dropped_after_a_day),
 		cmocka_unit_test(acct_stats_window_query_up_to_an_hour),
 		cmocka_unit_test(acct_stats_view_is_self_contained),

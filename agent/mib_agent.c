@@ -445,7 +445,10 @@ set_result_oid(const struct mib_table *t, netsnmp_request_info *req, unsigned co
 	o[n++] = col;
 	if (si)
 		o[n++] = si->index;
-	memcpy(o + n, row->idx, row->idx_len * sizeof(oid));
+	/* Rows indexed by the instance alone have no idx (NULL): memcpy from
+	 * NULL is undefined even for 0 bytes. */
+	if (row->idx_len)
+		memcpy(o + n, row->idx, row->idx_len * sizeof(oid));
 	n += row->idx_len;
 	snmp_set_var_objid(req->requestvb, o, n);
 }

@@ -46,7 +46,8 @@ unix_time_parse(const char *p, size_t len, int64_t *out)
 	int64_t v = 0;
 	size_t i, frac;
 
-	for (i = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+	/* Stops one digit past the cap: more digits would overflow v. */
+	for (i = 0; i < len && i <= UNIX_INT_DIGITS_MAX && p[i] >= '0' && p[i] <= '9'; i++)
 		v = v * 10 + (p[i] - '0');
 	if (i == 0 || i > UNIX_INT_DIGITS_MAX)
 		return -1;

@@ -140,27 +140,54 @@ reserve(struct stats_window *w, size_t more)
 	return 0;
 }
 
-static void
-open_reset(struct stats_window *w)
+/* Packs the oldest open slice after the others; its bin memory is kept for reuse. */
+static int
+open_pack_oldest(struct stats_window *w)
 {
-	w->open = false;
-	memset(w->c, 0, sizeof(w->c));
-	stats_sparse_reset(&w->lat);
+	struct stats_open *o = &w->open[0];
+
+	if (reserve(w, ENC_MAX(o->lat.n)) < 0)
+		return -1;
+	w->len += (uint32_t)slice_encode(w->packed + w->len, o->no - w->last, o->c, o->lat.max,
+	    o->lat.bin, o->lat.n);
+	w->last = o->no;
+	if (!w->spare.bin) {
+		w->spare = o->lat;
+		stats_sparse_reset(&w->spare);
+	} else {
+		stats_sparse_free(&o->lat);
+	}
+	w->n_open--;
+	memmove(&w->open[0], &w->open[1], w->n_open * sizeof(w->open[0]));
+	return 0;
 }
 
-/* Packs the open slice after the others. */
-static int
-open_close(struct stats_window *w)
+/* A new open slice at position i (ascending order kept); NULL on no memory. */
+static struct stats_open *
+open_insert(struct stats_window *w, uint32_t i, int64_t no)
 {
-	if (!w->open)
-		return 0;
-	if (reserve(w, ENC_MAX(w->lat.n)) < 0)
-		return -1;
-	w->len += (uint32_t)slice_encode(w->packed + w->len, w->open_no - w->last, w->c, w->lat.max,
-	    w->lat.bin, w->lat.n);
-	w->last = w->open_no;
-	open_reset(w);
-	return 0;
+	struct stats_open *o;
+
+	if (w->n_open == w->cap_open) {
+		uint8_t cap = w->cap_open ? (uint8_t)(w->cap_open * 2) : 1;
+		struct stats_open *p;
+
+		if (cap > STATS_OPEN_SLICES)
+			cap = STATS_OPEN_SLICES;
+		p = realloc(w->open, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		w->open = p;
+		w->cap_open = cap;
+	}
+	memmove(&w->open[i + 1], &w->open[i], (w->n_open - i) * sizeof(w->open[0]));
+	w->n_open++;
+	o = &w->open[i];
+	memset(o, 0, sizeof(*o));
+	o->no = no;
+	o->lat = w->spare;	/* bins of a packed slice: no allocation in the steady state */
+	memset(&w->spare, 0, sizeof(w->spare));
+	return o;
 }
 
 void
@@ -169,6 +196,7 @@ stats_window_prune(struct stats_window *w, int64_t now)
 	int64_t oldest = reach(now), prev = w->base;
 	const uint8_t *p = w->packed, *end = w->packed + w->len;
 	struct dslice d;
+	uint32_t k = 0, i;
 
 	while (p < end) {
 		slice_decode(p, prev, &d);
@@ -184,20 +212,28 @@ stats_window_prune(struct stats_window *w, int64_t now)
 		if (!w->len)
 			w->last = prev;
 	}
-	if (w->open && w->open_no < oldest)
-		open_reset(w);
-	if (!w->len && !w->open) {
-		free(w->packed);
-		stats_sparse_free(&w->lat);
-		w->packed = NULL;
-		w->cap = 0;
+	while (k < w->n_open && w->open[k].no < oldest)
+		k++;
+	if (k) {
+		for (i = 0; i < k; i++)
+			stats_sparse_free(&w->open[i].lat);
+		w->n_open = (uint8_t)(w->n_open - k);
+		memmove(&w->open[0], &w->open[k], w->n_open * sizeof(w->open[0]));
+	}
+	if (!w->len && !w->n_open) {
+		/* Nothing left: an idle row holds no memory for its windows. */
+		int64_t base = w->base, last = w->last;
+
+		stats_window_free(w);
+		w->base = base;
+		w->last = last;
 	}
 }
 
 bool
 stats_window_empty(const struct stats_window *w)
 {
-	return !w->len && !w->open;
+	return !w->len && !w->n_open;
 }
 
 uint32_t
@@ -205,7 +241,7 @@ stats_window_slices(const struct stats_window *w)
 {
 	const uint8_t *p = w->packed, *end = w->packed + w->len;
 	int64_t prev = w->base;
-	uint32_t n = w->open;
+	uint32_t n = w->n_open;
 	struct dslice d;
 
 	for (; p < end; p = d.next, n++) {
@@ -324,29 +360,58 @@ int
 stats_window_add(struct stats_window *w, int64_t t, int64_t now, enum stats_counter counter,
 		 int64_t latency)
 {
+	struct stats_open *o = NULL;
 	int64_t no;
+	uint32_t i;
 
 	if (t > now)
 		t = now;
 	no = slice_no(t);
 	if (no < reach(now))
 		return 0;
-	if (!w->open || no != w->open_no) {
-		if ((w->open && no < w->open_no) || (!w->open && w->len && no <= w->last))
+	if (!w->n_open || no < w->open[0].no) {
+		if (w->len && no <= w->last)
 			return packed_insert(w, no, counter, latency);
-		/* A newer slice: the open one is packed, and what no window reaches goes. */
-		if (open_close(w) < 0)
-			return -1;
-		if (!w->len)
-			w->base = w->last = no - 1;
-		else if (w->base < reach(now) - 1)
-			stats_window_prune(w, now);
-		w->open = true;
-		w->open_no = no;
+		if (w->n_open && w->n_open == STATS_OPEN_SLICES)
+			return packed_insert(w, no, counter, latency);	/* older than every open slice */
+		if (!w->len && !w->n_open)
+			w->base = w->last = no - 1;	/* the first slice: deltas count from here */
+		o = open_insert(w, 0, no);
+	} else {
+		/* The newest slices first: records come nearly in time order. */
+		for (i = w->n_open; i-- > 0;) {
+			if (w->open[i].no == no) {
+				o = &w->open[i];
+				break;
+			}
+			if (w->open[i].no < no)
+				break;
+		}
+		if (!o) {
+			i++;	/* the position the new slice takes */
+			if (i == w->n_open) {
+				/* A newer slice: slices beyond the open span are packed. */
+				while (w->n_open && (w->open[0].no <= no - STATS_OPEN_SLICES ||
+				    w->n_open == STATS_OPEN_SLICES)) {
+					if (open_pack_oldest(w) < 0)
+						return -1;
+				}
+				i = w->n_open;
+				if (w->len && w->base < reach(now) - 1)
+					stats_window_prune(w, now);
+			} else if (w->n_open == STATS_OPEN_SLICES) {
+				if (open_pack_oldest(w) < 0)
+					return -1;
+				i--;
+			}
+			o = open_insert(w, i, no);
+		}
 	}
+	if (!o)
+		return -1;
 	if (counter < STATS_COUNTERS)
-		w->c[counter]++;
-	if (latency >= 0 && stats_sparse_add(&w->lat, (uint64_t)latency) < 0)
+		o->c[counter]++;
+	if (latency >= 0 && stats_sparse_add(&o->lat, (uint64_t)latency) < 0)
 		return -1;
 	return 0;
 }
@@ -367,6 +432,7 @@ stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 	const uint8_t *p = w->packed, *end = w->packed + w->len;
 	int64_t prev = w->base, from;
 	struct dslice d;
+	uint32_t i;
 
 	if (window > STATS_WINDOW_MAX)
 		window = STATS_WINDOW_MAX;
@@ -381,7 +447,6 @@ stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 		sum_one(d.c, out);
 		if (hist && d.nb) {
 			const uint8_t *q = d.bins;
-			uint32_t i;
 
 			for (i = 0; i < d.nb; i++) {
 				unsigned b = (unsigned)get_uv(&q);
@@ -391,19 +456,26 @@ stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 			stats_hist_see_max(hist, d.max);
 		}
 	}
-	if (w->open && w->open_no * STATS_SLICE > from) {
-		sum_one(w->c, out);
+	for (i = 0; i < w->n_open; i++) {
+		if (w->open[i].no * STATS_SLICE <= from)
+			continue;
+		sum_one(w->open[i].c, out);
 		if (hist)
-			stats_hist_merge(hist, &w->lat);
+			stats_hist_merge(hist, &w->open[i].lat);
 	}
 }
 
 void
 stats_window_free(struct stats_window *w)
 {
+	uint32_t i;
+
 	if (!w)
 		return;
 	free(w->packed);
-	stats_sparse_free(&w->lat);
+	for (i = 0; i < w->n_open; i++)
+		stats_sparse_free(&w->open[i].lat);
+	free(w->open);
+	stats_sparse_free(&w->spare);
 	memset(w, 0, sizeof(*w));
 }

@@ -3,12 +3,12 @@
  * slice of the last STATS_WINDOW_MAX seconds, so that any window up to that
  * length can be summed at any time; window edges are accurate to a slice.
  *
- * Memory is what bounds 100,000 rows, so only the newest ("open") slice is
- * a struct; closed slices are packed into one byte string per row (varints:
- * slice number delta, which counters are set, the counts, the latency
- * buckets), a few bytes for a quiet slice. Records nearly in time order
- * only ever touch the open slice; one that belongs to an older slice
- * rewrites the packed string (rare: a few per slice boundary at most).
+ * Memory is what bounds 100,000 rows, so only the newest slices (those
+ * within STATS_OPEN_SLICES of a row's newest one) are structs; older slices
+ * are packed into one byte string per row (varints: slice number delta,
+ * which counters are set, the counts, the latency buckets), a few bytes for
+ * a quiet slice. Records up to that many slices out of time order stay on
+ * the fast path; an older one rewrites the packed string (rare).
  */
 #ifndef PMTA_STATS_WINDOW_H
 #define PMTA_STATS_WINDOW_H
@@ -30,16 +30,24 @@ enum stats_counter {
 	STATS_COUNTERS
 };
 
+#define STATS_OPEN_SLICES 8	/* unpacked newest slices per row (80 s) */
+
+/* An unpacked slice. */
+struct stats_open {
+	int64_t no;			/* slice number: start / STATS_SLICE */
+	uint32_t c[STATS_COUNTERS];
+	struct stats_sparse lat;
+};
+
 /* One row's slices; zeroed is empty. */
 struct stats_window {
-	uint8_t *packed;	/* closed slices, oldest first */
+	uint8_t *packed;	/* closed slices, oldest first, all older than the open ones */
 	uint32_t len, cap;
 	int64_t base;		/* slice number the first packed delta counts from */
 	int64_t last;		/* slice number of the last packed slice (base when none) */
-	int64_t open_no;	/* slice number (start / STATS_SLICE) of the open slice */
-	bool open;		/* open_no and the fields below hold a slice */
-	uint32_t c[STATS_COUNTERS];
-	struct stats_sparse lat;	/* the open slice's latencies (memory kept across slices) */
+	struct stats_open *open;	/* ascending no, at most STATS_OPEN_SLICES */
+	uint8_t n_open, cap_open;
+	struct stats_sparse spare;	/* a packed slice's bin memory, for the next new slice */
 };
 
 /*

@@ -118,7 +118,8 @@ stats_window_prune_frees_unreachable_slices(void **state)
 	stats_window_prune(&w, T0 + 30000);
 	assert_true(stats_window_empty(&w));
 	assert_null(w.packed);
-	assert_null(w.lat.bin);
+	assert_null(w.open);
+	assert_null(w.spare.bin);
 	stats_window_free(&w);
 	stats_window_free(NULL);
 }

@@ -190,14 +190,156 @@ open_insert(struct stats_window *w, uint32_t i, int64_t no)
 	return o;
 }
 
+static int
+late_cmp(const void *a, const void *b)
+{
+	const struct stats_late *x = a, *y = b;
+
+	return x->no < y->no ? -1 : x->no > y->no;
+}
+
+/*
+ * Writes slice `no`: the counts and buckets of d (when not NULL) plus the
+ * late events e[0..n), all of that slice. Returns the length written.
+ */
+static size_t
+slice_merge(uint8_t *out, int64_t delta, const struct dslice *d, const struct stats_late *e, size_t n)
+{
+	struct stats_hbin bin[STATS_HIST_BUCKETS];
+	uint32_t c[STATS_COUNTERS] = { 0 }, nb = 0, max = 0, i, k;
+	size_t j;
+
+	if (d) {
+		const uint8_t *q = d->bins;
+
+		memcpy(c, d->c, sizeof(c));
+		max = d->max;
+		for (i = 0; i < d->nb; i++) {
+			bin[nb].bucket = (uint16_t)get_uv(&q);
+			bin[nb++].n = (uint32_t)get_uv(&q);
+		}
+	}
+	for (j = 0; j < n; j++) {
+		if (e[j].counter < STATS_COUNTERS)
+			c[e[j].counter]++;
+		if (e[j].latency >= 0) {
+			unsigned b = stats_hist_bucket((uint64_t)e[j].latency);
+
+			for (k = 0; k < nb && bin[k].bucket != b; k++)
+				;
+			if (k < nb) {
+				bin[k].n++;
+			} else {
+				bin[nb].bucket = (uint16_t)b;
+				bin[nb++].n = 1;
+			}
+			if (e[j].latency > max)
+				max = e[j].latency > UINT32_MAX ? UINT32_MAX : (uint32_t)e[j].latency;
+		}
+	}
+	return slice_encode(out, delta, c, max, bin, nb);
+}
+
+/*
+ * Merges the late events into the packed slices in one pass: a new string
+ * where each event joins its slice (or makes one, in order); the other
+ * slices are copied with their new delta only. On no memory the events
+ * stay where they are.
+ */
+static int
+late_merge(struct stats_window *w)
+{
+	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	struct stats_late *e = w->late;
+	size_t n = w->n_late, j = 0, at = 0;
+	int64_t prev = w->base, nprev;
+	/* An event adds at most a slice header, a counter, a bucket pair and the latency fields. */
+	size_t cap = w->len + n * ENC_MAX(1) + 16;
+	uint8_t *out;
+	struct dslice d;
+
+	if (!n)
+		return 0;
+	qsort(e, n, sizeof(*e), late_cmp);
+	out = malloc(cap);
+	if (!out)
+		return -1;
+	nprev = w->base < e[0].no - 1 ? w->base : e[0].no - 1;
+	w->base = nprev;
+	for (; p < end; p = d.next) {
+		size_t k;
+
+		slice_decode(p, prev, &d);
+		prev = d.no;
+		while (j < n && e[j].no < d.no) {
+			for (k = j; k < n && e[k].no == e[j].no; k++)
+				;
+			at += slice_merge(out + at, e[j].no - nprev, NULL, e + j, k - j);
+			nprev = e[j].no;
+			j = k;
+		}
+		for (k = j; k < n && e[k].no == d.no; k++)
+			;
+		if (k > j) {
+			at += slice_merge(out + at, d.no - nprev, &d, e + j, k - j);
+			j = k;
+		} else {
+			at += put_uv(out + at, (uint64_t)(d.no - nprev));
+			memcpy(out + at, d.body, (size_t)(d.next - d.body));
+			at += (size_t)(d.next - d.body);
+		}
+		nprev = d.no;
+	}
+	while (j < n) {
+		size_t k;
+
+		for (k = j; k < n && e[k].no == e[j].no; k++)
+			;
+		at += slice_merge(out + at, e[j].no - nprev, NULL, e + j, k - j);
+		nprev = e[j].no;
+		j = k;
+	}
+	free(w->packed);
+	w->packed = out;
+	w->len = (uint32_t)at;
+	w->cap = (uint32_t)cap;
+	w->last = nprev;
+	free(w->late);
+	w->late = NULL;
+	w->n_late = 0;
+	return 0;
+}
+
+/* Holds an event older than every open slice; merges the list when it is full. */
+static int
+late_add(struct stats_window *w, int64_t no, enum stats_counter counter, int64_t latency)
+{
+	if (!w->late && !(w->late = malloc(STATS_LATE_MAX * sizeof(*w->late))))
+		return -1;
+	w->late[w->n_late].no = no;
+	w->late[w->n_late].counter = counter;
+	w->late[w->n_late].latency = latency;
+	w->n_late++;
+	return w->n_late == STATS_LATE_MAX ? late_merge(w) : 0;
+}
+
 void
 stats_window_prune(struct stats_window *w, int64_t now)
 {
-	int64_t oldest = reach(now), prev = w->base;
-	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	int64_t oldest, prev;
+	const uint8_t *p, *end;
 	struct dslice d;
 	uint32_t k = 0, i;
 
+	if (w->n_late && late_merge(w) < 0) {
+		free(w->late);	/* no memory: the late events are lost to the windows */
+		w->late = NULL;
+		w->n_late = 0;
+	}
+	oldest = reach(now);
+	prev = w->base;
+	p = w->packed;
+	end = w->packed + w->len;
 	while (p < end) {
 		slice_decode(p, prev, &d);
 		if (d.no >= oldest)
@@ -233,7 +375,7 @@ stats_window_prune(struct stats_window *w, int64_t now)
 bool
 stats_window_empty(const struct stats_window *w)
 {
-	return !w->len && !w->n_open;
+	return !w->len && !w->n_open && !w->n_late;
 }
 
 uint32_t
@@ -251,111 +393,6 @@ stats_window_slices(const struct stats_window *w)
 	return n;
 }
 
-/* Adds one latency bucket to a decoded bin list of at most STATS_HIST_BUCKETS. */
-static void
-bins_add(struct stats_hbin *bin, uint32_t *nb, unsigned b)
-{
-	uint32_t i;
-
-	for (i = 0; i < *nb; i++) {
-		if (bin[i].bucket == b) {
-			bin[i].n++;
-			return;
-		}
-	}
-	bin[*nb].bucket = (uint16_t)b;
-	bin[*nb].n = 1;
-	(*nb)++;
-}
-
-/*
- * An event for slice `no`, older than the open one: rewrites the packed
- * slices into a new string with the event merged into its slice (or a new
- * slice inserted in order). Only the deltas of the other slices change.
- */
-static int
-packed_insert(struct stats_window *w, int64_t no, enum stats_counter counter, int64_t latency)
-{
-	struct stats_hbin bin[STATS_HIST_BUCKETS];
-	uint32_t c[STATS_COUNTERS] = { 0 };
-	const uint8_t *p = w->packed, *end = w->packed + w->len;
-	int64_t prev = w->base, nprev = w->base < no - 1 ? w->base : no - 1, nbase = nprev;
-	size_t cap = w->len + ENC_MAX(1) + 16, n = 0;
-	uint8_t *out = malloc(cap);
-	bool done = false;
-	uint32_t nb = 0, max = 0;
-	struct dslice d;
-
-	if (!out)
-		return -1;
-	if (counter < STATS_COUNTERS)
-		c[counter] = 1;
-	if (latency >= 0) {
-		bins_add(bin, &nb, stats_hist_bucket((uint64_t)latency));
-		max = latency > UINT32_MAX ? UINT32_MAX : (uint32_t)latency;
-	}
-	for (; p < end; p = d.next) {
-		slice_decode(p, prev, &d);
-		prev = d.no;
-		if (!done && d.no == no) {
-			const uint8_t *q = d.bins;
-			uint32_t i, k, n0 = nb;
-
-			/* Merge: its counts and buckets plus the event's. */
-			for (k = 0; k < STATS_COUNTERS; k++)
-				c[k] += d.c[k];
-			for (i = 0; i < d.nb; i++) {
-				unsigned b = (unsigned)get_uv(&q);
-				uint32_t cnt = (uint32_t)get_uv(&q);
-
-				for (k = 0; k < n0 && bin[k].bucket != b; k++)
-					;
-				if (k < n0) {
-					bin[k].n += cnt;
-				} else {
-					bin[nb].bucket = (uint16_t)b;
-					bin[nb++].n = cnt;
-				}
-			}
-			if (d.max > max)
-				max = d.max;
-			if (n + ENC_MAX(nb) > cap) {
-				uint8_t *o = realloc(out, cap = n + ENC_MAX(nb) + (size_t)(end - d.next));
-
-				if (!o) {
-					free(out);
-					return -1;
-				}
-				out = o;
-			}
-			n += slice_encode(out + n, no - nprev, c, max, bin, nb);
-			nprev = no;
-			done = true;
-			continue;
-		}
-		if (!done && d.no > no) {
-			n += slice_encode(out + n, no - nprev, c, max, bin, nb);
-			nprev = no;
-			done = true;
-		}
-		n += put_uv(out + n, (uint64_t)(d.no - nprev));
-		memcpy(out + n, d.body, (size_t)(d.next - d.body));
-		n += (size_t)(d.next - d.body);
-		nprev = d.no;
-	}
-	if (!done) {
-		n += slice_encode(out + n, no - nprev, c, max, bin, nb);
-		nprev = no;
-	}
-	free(w->packed);
-	w->packed = out;
-	w->len = (uint32_t)n;
-	w->cap = (uint32_t)cap;
-	w->base = nbase;
-	w->last = nprev;
-	return 0;
-}
-
 int
 stats_window_add(struct stats_window *w, int64_t t, int64_t now, enum stats_counter counter,
 		 int64_t latency)
@@ -370,10 +407,9 @@ stats_window_add(struct stats_window *w, int64_t t, int64_t now, enum stats_coun
 	if (no < reach(now))
 		return 0;
 	if (!w->n_open || no < w->open[0].no) {
-		if (w->len && no <= w->last)
-			return packed_insert(w, no, counter, latency);
-		if (w->n_open && w->n_open == STATS_OPEN_SLICES)
-			return packed_insert(w, no, counter, latency);	/* older than every open slice */
+		/* Late events stay older than every open slice: while some wait, older ones join them. */
+		if ((w->len && no <= w->last) || w->n_open == STATS_OPEN_SLICES || w->n_late)
+			return late_add(w, no, counter, latency);
 		if (!w->len && !w->n_open)
 			w->base = w->last = no - 1;	/* the first slice: deltas count from here */
 		o = open_insert(w, 0, no);
@@ -456,6 +492,18 @@ stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 			stats_hist_see_max(hist, d.max);
 		}
 	}
+	for (i = 0; i < w->n_late; i++) {
+		const struct stats_late *e = &w->late[i];
+
+		if (e->no * STATS_SLICE <= from)
+			continue;
+		if (e->counter < STATS_COUNTERS)
+			out->c[e->counter]++;
+		if (hist && e->latency >= 0) {
+			stats_hist_add(hist, stats_hist_bucket((uint64_t)e->latency), 1);
+			stats_hist_see_max(hist, e->latency > UINT32_MAX ? UINT32_MAX : (uint32_t)e->latency);
+		}
+	}
 	for (i = 0; i < w->n_open; i++) {
 		if (w->open[i].no * STATS_SLICE <= from)
 			continue;
@@ -477,5 +525,6 @@ stats_window_free(struct stats_window *w)
 		stats_sparse_free(&w->open[i].lat);
 	free(w->open);
 	stats_sparse_free(&w->spare);
+	free(w->late);
 	memset(w, 0, sizeof(*w));
 }

@@ -8,7 +8,8 @@
  * are packed into one byte string per row (varints: slice number delta,
  * which counters are set, the counts, the latency buckets), a few bytes for
  * a quiet slice. Records up to that many slices out of time order stay on
- * the fast path; an older one rewrites the packed string (rare).
+ * the fast path; older ones wait in a short list of late events that is
+ * merged into the packed string in one pass when it fills (or at prune).
  */
 #ifndef PMTA_STATS_WINDOW_H
 #define PMTA_STATS_WINDOW_H
@@ -31,6 +32,14 @@ enum stats_counter {
 };
 
 #define STATS_OPEN_SLICES 8	/* unpacked newest slices per row (80 s) */
+#define STATS_LATE_MAX 64	/* late events held before a merge into the packed slices */
+
+/* An event older than every open slice, not yet packed. */
+struct stats_late {
+	int64_t no;
+	int64_t latency;	/* -1: none */
+	uint32_t counter;	/* enum stats_counter; STATS_COUNTERS: none */
+};
 
 /* An unpacked slice. */
 struct stats_open {
@@ -48,6 +57,8 @@ struct stats_window {
 	struct stats_open *open;	/* ascending no, at most STATS_OPEN_SLICES */
 	uint8_t n_open, cap_open;
 	struct stats_sparse spare;	/* a packed slice's bin memory, for the next new slice */
+	struct stats_late *late;	/* allocated on the first late event, freed by the merge */
+	uint32_t n_late;
 };
 
 /*
@@ -66,7 +77,7 @@ void stats_window_prune(struct stats_window *w, int64_t now);
 /* True when no slice is left. */
 bool stats_window_empty(const struct stats_window *w);
 
-/* How many slices hold something (for tests and benchmarks). */
+/* How many slices hold something, late events aside (after a prune: all of them). */
 uint32_t stats_window_slices(const struct stats_window *w);
 
 struct stats_window_sum {

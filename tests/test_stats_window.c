@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -179,12 +180,12 @@ slice_start(int64_t t)
 }
 
 /*
- * Events in random order (so most take the rewrite of packed slices), with
+ * Events in random order or jittered (open slices, late events, merges) with
  * latencies: every window's counts and percentiles equal a brute-force
  * count with the same slice rule, at several clocks as old slices go.
  */
 static void
-stats_window_random_order_matches_brute_force(void **state)
+check_brute_force(bool ordered)
 {
 	enum { N = 3000 };
 	static const unsigned windows[] = { 10, 60, 600, 900, 1800, 3600 };
@@ -196,10 +197,12 @@ stats_window_random_order_matches_brute_force(void **state)
 	int64_t now = T0 + 5000, later;
 	size_t i, k;
 
-	(void)state;
 	srand(99);
 	for (i = 0; i < N; i++) {
-		t[i] = now - rand() % 3700 + (i % 50 == 0 ? 500 : 0);	/* some old, some future */
+		if (ordered)	/* in time order but for up to 200 s of jitter, some far older */
+			t[i] = now - 3700 + (int64_t)i * 3700 / N - rand() % (i % 97 ? 200 : 2000);
+		else		/* any order, some from the future */
+			t[i] = now - rand() % 3700 + (i % 50 == 0 ? 500 : 0);
 		kind[i] = rand() % (STATS_COUNTERS + 1);
 		lat[i] = rand() % 3 ? rand() % 100 : -1;
 		assert_int_equal(stats_window_add(&w, t[i], now, (enum stats_counter)kind[i], lat[i]), 0);
@@ -249,6 +252,21 @@ stats_window_random_order_matches_brute_force(void **state)
 	stats_window_free(&w);
 }
 
+static void
+stats_window_random_order_matches_brute_force(void **state)
+{
+	(void)state;
+	check_brute_force(false);
+}
+
+/* Nearly in order: the open slices, late events and their merges all take part. */
+static void
+stats_window_jittered_order_matches_brute_force(void **state)
+{
+	(void)state;
+	check_brute_force(true);
+}
+
 int
 main(void)
 {
@@ -261,6 +279,7 @@ main(void)
 		cmocka_unit_test(stats_window_latencies_follow_the_window),
 		cmocka_unit_test(stats_window_negative_times_round_down),
 		cmocka_unit_test(stats_window_random_order_matches_brute_force),
+		cmocka_unit_test(stats_window_jittered_order_matches_brute_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,14 @@
  * most max_rows keys per table, and keys idle for idle_drop seconds go.
  * Owned by one thread (the collector); acct_stats_view() copies out what
  * the SNMP side needs.
+ *
+ * Windows: a record counts in Win* columns and rates while its timeLogged
+ * (a future one counts as the wall clock when it was added) lies in
+ * [now - window, now], edges accurate to ACCT_SLICE seconds (stats_window.h).
+ * "Idle" is wall-clock time since a record last touched the row, so rows
+ * read from a day's backlog at start are kept a day, not dropped at once.
+ * Keys longer than ACCT_NAME_MAX bytes are cut; deferral rows need a
+ * domain and a status (1..16 bytes, as pmtaDeferralStatus).
  */
 #ifndef PMTA_ACCT_STATS_H
 #define PMTA_ACCT_STATS_H

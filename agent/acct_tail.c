@@ -18,6 +18,7 @@
 #define TAIL_LINE_DEFAULT 65536
 #define TAIL_START_AGE_DEFAULT 86400
 #define TAIL_DONE_MAX 8			/* finished files remembered */
+#define TAIL_MARK 64			/* bytes before the offset compared on growth */
 
 /*
  * A file is known by its inode; size and mtime are kept too, because once a
@@ -45,6 +46,15 @@ struct acct_tail {
 	off_t off;
 	uint64_t lineno;
 	bool read_error_logged;
+	/*
+	 * The last bytes read, up to off. copytruncate followed at once by new
+	 * lines can leave the file larger than what was read before the agent
+	 * looks again, so a size check alone misses it; these bytes, read
+	 * again before anything new is read, show whether the content under
+	 * the offset is still the one already counted.
+	 */
+	char mark[TAIL_MARK];
+	size_t mark_len;
 
 	struct file_id done[TAIL_DONE_MAX];	/* a ring of finished files */
 	unsigned n_done, next_done;
@@ -264,6 +274,7 @@ current_open(struct acct_tail *t, char *path)
 	t->have = 0;
 	t->skipping = false;
 	t->read_error_logged = false;
+	t->mark_len = 0;
 	return 0;
 }
 
@@ -307,13 +318,55 @@ lines_split(struct acct_tail *t, acct_tail_line_cb_t cb, void *arg)
 	t->have = rest;
 }
 
-/* copytruncate: the file was emptied (and maybe written again) under us. */
+/* Keeps the last TAIL_MARK bytes read: the n just read follow the older ones. */
+static void
+mark_update(struct acct_tail *t, const char *p, size_t n)
+{
+	if (n >= TAIL_MARK) {
+		memcpy(t->mark, p + n - TAIL_MARK, TAIL_MARK);
+		t->mark_len = TAIL_MARK;
+		return;
+	}
+	if (t->mark_len + n > TAIL_MARK) {
+		size_t drop = t->mark_len + n - TAIL_MARK;
+
+		memmove(t->mark, t->mark + drop, t->mark_len - drop);
+		t->mark_len -= drop;
+	}
+	memcpy(t->mark + t->mark_len, p, n);
+	t->mark_len += n;
+}
+
+/* Whether the bytes just before off are still the ones read there. */
+static bool
+mark_holds(struct acct_tail *t)
+{
+	char now[TAIL_MARK];
+	ssize_t n;
+
+	if (t->mark_len == 0 || (off_t)t->mark_len > t->off)
+		return true;
+	do
+		n = pread(t->fd, now, t->mark_len, t->off - (off_t)t->mark_len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return true;	/* the read that follows reports the error */
+	return (size_t)n == t->mark_len && memcmp(now, t->mark, t->mark_len) == 0;
+}
+
+/*
+ * copytruncate: the file was emptied (and maybe written again) under us.
+ * Seen by its size dropping below what was read, or, when it has grown past
+ * that again already, by the bytes under the offset having changed.
+ */
 static void
 truncation_check(struct acct_tail *t)
 {
 	struct stat sb;
 
-	if (fstat(t->fd, &sb) < 0 || sb.st_size >= t->off)
+	if (fstat(t->fd, &sb) < 0 || sb.st_size == t->off)
+		return;
+	if (sb.st_size > t->off && mark_holds(t))
 		return;
 	log_msg(LOG_NOTICE, "accounting file %s was truncated; reading it again from the start",
 	    t->path);
@@ -323,6 +376,7 @@ truncation_check(struct acct_tail *t)
 	t->lineno = 0;
 	t->have = 0;	/* the partial line's start went with the old content */
 	t->skipping = false;
+	t->mark_len = 0;
 }
 
 /* One read(2) of at most max bytes into the buffer, lines handed out. */
@@ -337,6 +391,7 @@ chunk_read(struct acct_tail *t, size_t max, acct_tail_line_cb_t cb, void *arg)
 		n = read(t->fd, t->buf + t->have, max);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
+		mark_update(t, t->buf + t->have, (size_t)n);
 		t->off += n;
 		t->have += (size_t)n;
 		lines_split(t, cb, arg);

@@ -400,6 +400,13 @@ agent_run(const struct agent_opts *o)
 	/* -c means exactly that file: none of net-snmp's usual search path. */
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_OPTIONALCONFIG, o->config);
+	/*
+	 * A subagent has no persistent state (snmpd keeps engine IDs and
+	 * users), and after dropping privileges it could not write
+	 * /var/lib/snmp anyway: net-snmp would log failures at every exit.
+	 */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	if (o->socket)
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, o->socket);
 

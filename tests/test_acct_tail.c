@@ -342,6 +342,27 @@ acct_tail_copytruncate_restarts_from_zero(void **state)
 	EXPECT(f, "acct.csv:2:m2");
 }
 
+/* Emptied and written past the old size before the next look: the size never drops. */
+static void
+acct_tail_copytruncate_outgrown_before_next_read(void **state)
+{
+	struct fx *f = *state;
+
+	put(f, "acct.csv", "h\nr1\nr2\n", 1);
+	tail_open(f, "acct.csv", 0, 0);
+	rd(f);
+	EXPECT(f, "acct.csv:1:h", "acct.csv:2:r1", "acct.csv:3:r2");
+	put(f, "acct.csv", "h\ns1\ns2\ns3\n", 1);
+	rd(f);
+	EXPECT(f, "acct.csv:1:h", "acct.csv:2:s1", "acct.csv:3:s2", "acct.csv:4:s3");
+	assert_non_null(strstr(log_last, "truncated"));
+	/* Plain growth is still read on from the offset. */
+	put(f, "acct.csv", "s4\n", 0);
+	rd(f);
+	EXPECT(f, "acct.csv:5:s4");
+	assert_int_equal(rd(f), 0);
+}
+
 static void
 acct_tail_deleted_file_finished_through_open_fd(void **state)
 {
@@ -546,6 +567,7 @@ main(void)
 		T(acct_tail_rename_then_create_finishes_old_inode),
 		T(acct_tail_rotated_name_matching_glob_not_read_twice),
 		T(acct_tail_copytruncate_restarts_from_zero),
+		T(acct_tail_copytruncate_outgrown_before_next_read),
 		T(acct_tail_deleted_file_finished_through_open_fd),
 		T(acct_tail_file_that_disappears_and_comes_back),
 		T(acct_tail_no_match_then_directory_appears_logged_once),

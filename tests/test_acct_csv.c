@@ -21,7 +21,7 @@
 #define assert_field(f, s) do {						\
 		const struct acct_field f_ = (f);			\
 		const char *s_ = (s);					\
-		if (f_.len != strlen(s_) || memcmp(f_.p, s_, f_.len) != 0) \
+		if (f_.len != strlen(s_) || (f_.len && memcmp(f_.p, s_, f_.len) != 0)) \
 			fail_msg("field \"%.*s\", want \"%s\"", (int)f_.len, \
 			    f_.p ? f_.p : "", s_);			\
 	} while (0)

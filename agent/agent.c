@@ -41,6 +41,8 @@ static struct collector **collectors;
 static size_t n_collectors;
 static struct mib_state mib;
 static struct alarm_engine *alarms;
+static uint64_t alarms_refused_logged;	/* refused raises already reported */
+static int64_t alarms_refused_at = -60;	/* monotonic time of that report */
 static struct alarm_values values;	/* reused between evaluations */
 static int64_t start_wall;
 static volatile int replay_pending;	/* set when the AgentX session (re)opens */
@@ -119,6 +121,15 @@ alarms_evaluate(const struct snap_instance *si)
 		    mib_notify_event, NULL);
 	}
 	alarm_table_build();
+	/* At most one line a minute while the cap holds, not one per refused subject. */
+	if (alarm_engine_refused(alarms) > alarms_refused_logged &&
+	    mono_now() - alarms_refused_at >= 60) {
+		snmp_log(LOG_WARNING, "%d active alarms at most: %llu raises refused so far; "
+		    "narrow the pmtaThreshold scopes\n", ALARM_MAX,
+		    (unsigned long long)alarm_engine_refused(alarms));
+		alarms_refused_logged = alarm_engine_refused(alarms);
+		alarms_refused_at = mono_now();
+	}
 }
 
 /* SNMP thread: swap in every snapshot the collectors have published. */

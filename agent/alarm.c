@@ -9,6 +9,7 @@ struct alarm_engine {
 	struct alarm **a;	/* ascending index */
 	size_t n, cap;
 	uint32_t next_index;
+	uint64_t refused;	/* raises not kept: ALARM_MAX reached or no memory */
 };
 
 struct alarm_engine *
@@ -239,6 +240,8 @@ alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, cons
 			if (a) {
 				a->fresh = true;	/* raised just now: nothing more to apply */
 				emit(a, true, l, a->threshold, cb, arg);
+			} else {
+				e->refused++;
 			}
 		}
 	}
@@ -294,4 +297,10 @@ alarm_engine_replay(const struct alarm_engine *e, alarm_event_fn cb, void *arg)
 
 	for (i = 0; i < e->n; i++)
 		emit(e->a[i], true, e->a[i]->level, e->a[i]->threshold, cb, arg);
+}
+
+uint64_t
+alarm_engine_refused(const struct alarm_engine *e)
+{
+	return e->refused;
 }

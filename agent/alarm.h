@@ -83,6 +83,13 @@ void alarm_engine_prune(struct alarm_engine *e, const struct cfg *c, alarm_event
 /* The active alarms, ordered by index. */
 size_t alarm_engine_list(const struct alarm_engine *e, const struct alarm *const **out);
 
+/*
+ * Raises refused since the engine started because ALARM_MAX alarms were
+ * active (or memory ran out): no event was sent for them, so the caller logs
+ * the count. Each later evaluation tries again.
+ */
+uint64_t alarm_engine_refused(const struct alarm_engine *e);
+
 /* Sends a raise event for every active alarm (after snmpd came back). */
 void alarm_engine_replay(const struct alarm_engine *e, alarm_event_fn cb, void *arg);
 

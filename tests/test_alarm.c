@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -220,6 +221,59 @@ alarm_replay_resends_every_active_raise(void **state)
 	alarm_engine_free(e);
 }
 
+/* An event counter that keeps nothing: the cap test sends thousands. */
+static void
+count_events(void *arg, const struct alarm_event *ev)
+{
+	size_t *n = arg;
+
+	(void)ev;
+	(*n)++;
+}
+
+static void
+alarm_count_is_capped_and_refusals_counted(void **state)
+{
+	struct alarm_engine *e = alarm_engine_new();
+	struct cfg_threshold t = rule(CFG_METRIC_QUEUED_RCPT, 10, 100);
+	size_t n = ALARM_MAX + 500, i, events = 0;
+	struct alarm_value *v = calloc(n, sizeof(*v));
+	char (*names)[24] = calloc(n, sizeof(*names));
+	const struct alarm *const *a;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(names);
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "queue:d%zu/v", i);
+		v[i].subject = names[i];
+		v[i].value = 50;
+	}
+	alarm_engine_update(e, &t, "mta1", v, n, 1, count_events, &events);
+	assert_int_equal(alarm_engine_list(e, &a), ALARM_MAX);
+	assert_int_equal(events, ALARM_MAX);
+	assert_int_equal(alarm_engine_refused(e), 500);
+	/* the next round tries again, and the kept alarms are not raised twice */
+	events = 0;
+	alarm_engine_update(e, &t, "mta1", v, n, 2, count_events, &events);
+	assert_int_equal(events, 0);
+	assert_int_equal(alarm_engine_refused(e), 1000);
+	/* clears make room, and the next round raises refused subjects in it */
+	for (i = 0; i < 100; i++)
+		v[i].value = 0;
+	events = 0;
+	alarm_engine_update(e, &t, "mta1", v, n, 3, count_events, &events);
+	assert_int_equal(events, 100);
+	assert_int_equal(alarm_engine_list(e, &a), ALARM_MAX - 100);
+	events = 0;
+	alarm_engine_update(e, &t, "mta1", v, n, 4, count_events, &events);
+	assert_int_equal(events, 100);
+	assert_int_equal(alarm_engine_list(e, &a), ALARM_MAX);
+	free(names);
+	free(v);
+	alarm_engine_free(e);
+}
+
 int
 main(void)
 {
@@ -230,6 +284,7 @@ main(void)
 		cmocka_unit_test(alarm_every_subject_on_its_own_and_missing_ones_clear),
 		cmocka_unit_test(alarm_prune_clears_alarms_of_removed_rules),
 		cmocka_unit_test(alarm_replay_resends_every_active_raise),
+		cmocka_unit_test(alarm_count_is_capped_and_refusals_counted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pmtatest import AGENT, Env, Sim, main, wait_for  # noqa: E402
+from pmtatest import AGENT, Env, Sim, main, slow, wait_for  # noqa: E402
 
 KEY = "k" * 40
 
@@ -115,7 +115,9 @@ def test_connection_and_queue_tables():
                 g["pmtaQueueConnections"], g["pmtaQueuePaused"], g["pmtaQueueMode"]) == \
             ("gmail.com", "vmta1", "400", "1200", "20", "2", "1"), g    # TruthValue false(2), normal(1)
         y = q['1."yahoo.com/vmta2"']
-        assert y["pmtaQueueMode"] == "2" and 590 <= int(y["pmtaQueueNextRetry"]) <= 600, y
+        # retryTime and timeNow have whole seconds, and timeNow comes from the
+        # /status page fetched before /queues: up to a second over is right.
+        assert y["pmtaQueueMode"] == "2" and 590 <= int(y["pmtaQueueNextRetry"]) <= 601, y
         assert "421 4.7.0" in y["pmtaQueueLastError"]
         assert q['1."aol.com/vmta1"']["pmtaQueuePaused"] == "1"
         # a name longer than 64 bytes: 55 bytes, '~', 8 hex digits
@@ -159,7 +161,7 @@ def test_faults_keep_last_data_and_say_why():
             # last good data kept, answers fast while PowerMTA misbehaves
             v, dt = env.get("pmtaInstanceOutRcpt.1", timed=True)
             assert v == "1000", (mode, v)
-            assert dt < 0.5, (mode, dt)
+            assert dt < slow(0.5), (mode, dt)
             assert env.get('pmtaQueueRcpt.1."gmail.com/vmta1"') == "400"
             s1.set_scenario(dict(BASE))
             wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "1", 15, f"recovery after {mode}")
@@ -228,7 +230,7 @@ def test_sigterm_exits_and_removes_pid_file():
         assert os.path.exists(env.agent_pidfile)
         t0 = time.monotonic()
         rc = env.agent.stop(signal.SIGTERM, timeout=5)
-        assert rc == 0 and time.monotonic() - t0 < 2.5, (rc, time.monotonic() - t0)
+        assert rc == 0 and time.monotonic() - t0 < slow(2.0), (rc, time.monotonic() - t0)
         assert not os.path.exists(env.agent_pidfile)
 
 

@@ -4,10 +4,11 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pmtatest import Env, Sim, main, rss_kb, uid_of, wait_for  # noqa: E402
+from pmtatest import SLOW, Env, Sim, main, rss_kb, slow, uid_of, wait_for  # noqa: E402
 
 HEADER = "type,timeLogged,timeQueued,rcpt,dsnStatus,dsnDiag,bounceCat,vmta,jobId,queue\r\n"
 PING = 1
@@ -55,7 +56,7 @@ def test_snmpd_absent_at_start_then_killed_and_restarted():
         wait_for(lambda: env.get("pmtaInstanceOutRcpt.1") == "77", PING + 2 + 3, "reconnect after SIGKILL")
         again = time.monotonic() - t0
         print(f"  connected {first:.1f}s after snmpd appeared, {again:.1f}s after its restart")
-        assert again <= PING + 2 + 1, again
+        assert again <= slow(PING + 2 + 1), again
         assert env.agent.alive()
 
 
@@ -73,7 +74,7 @@ def test_answers_stay_fast_while_pmta_hangs():
             worst = max(worst, dt)
         # snmpget is a process start plus one round trip; the agent's share is far smaller
         print(f"  slowest of 40 snmpget while PowerMTA hangs: {worst * 1000:.0f} ms")
-        assert worst < 0.1 + 0.15, worst
+        assert worst < slow(0.1 + 0.15), worst
         wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "6", 10, "timeout status")
 
 
@@ -142,7 +143,8 @@ def test_partial_line_waits_and_malformed_storm_is_counted():
 
 
 def test_big_backlog_at_start_keeps_snmp_fast():
-    mb = int(os.environ.get("PMTA_BIG_MB", "300"))
+    # 2 GB as the issue says; under a sanitizer (PMTA_TEST_SLOW) the same test on 64 MB
+    mb = int(os.environ.get("PMTA_BIG_MB", "64" if SLOW else "2048"))
     with Env("fault-big") as env:
         d = env.mkdir("acct")
         p = os.path.join(d, "acct-2026-11-28-0000.csv")
@@ -160,12 +162,77 @@ def test_big_backlog_at_start_keeps_snmp_fast():
         while records(env) < total:
             v, dt = env.get("pmtaAgentAcctRecords.0", timed=True)
             worst, polls = max(worst, dt), polls + 1
-            assert time.monotonic() - t0 < 300, "backlog too slow"
+            assert time.monotonic() - t0 < slow(300), "backlog too slow"
         secs = time.monotonic() - t0
         print(f"  {total} records ({os.path.getsize(p) >> 20} MB) read in {secs:.1f}s; "
               f"slowest of {polls} snmpget meanwhile {worst * 1000:.0f} ms; RSS {rss_kb(env.agent.pid)} kB")
-        assert worst < 0.25, worst
+        assert worst < slow(0.25), worst
         assert env.get('pmtaDomainDelivered.1."dom42.example"') == str(total // 5000)
+
+
+def test_unreadable_directory_then_readable_again():
+    with Env("fault-perm") as env:
+        d = acct_env(env)
+        a = os.path.join(d, "acct-2026-11-28-0000.csv")
+        append(a, HEADER + "".join(rec(i) for i in range(10)))
+        wait_for(lambda: records(env) == 10, 10, "10 records")
+        # the writer holds its file open while the directory turns unreadable
+        with open(a, "a", newline="") as w:
+            os.chmod(d, 0)
+            try:
+                w.write("".join(rec(i) for i in range(10, 15)))
+                w.flush()
+                wait_for(lambda: "cannot read the directory" in env.agent_log_text(), 10,
+                         "the directory error in the log")
+                assert env.agent.alive() and records(env) >= 10
+            finally:
+                os.chmod(d, 0o755)
+        b = os.path.join(d, "acct-2026-11-28-0001.csv")
+        append(b, HEADER + "".join(rec(i) for i in range(7)))
+        wait_for(lambda: records(env) == 22, 10, "every record, once, when the directory is readable again")
+        assert malformed(env) == 0
+
+
+def test_agent_restart_under_load():
+    with Env("fault-restart") as env:
+        d = env.mkdir("acct")
+        env.start_snmpd()
+        sim = Sim(env, {"version": "v", "traffic": {"out": {"rcp": 55}}})
+        conf = (f"agentxPingInterval {PING}\npmtaInstance mta1 {sim.url}\npmtaPollInterval 1\n"
+                f"pmtaAcctFiles mta1 {d}/acct-*.csv\n")
+        p = os.path.join(d, "acct-2026-11-28-0000.csv")
+        append(p, HEADER)
+        env.start_agent(conf)
+        stop = threading.Event()
+        written = [0]
+
+        def writer():
+            while not stop.is_set():
+                i = written[0]
+                append(p, "".join(rec(i + k, dom=f"d{(i + k) % 97}.example") for k in range(500)))
+                written[0] = i + 500
+                stop.wait(0.02)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            wait_for(lambda: records(env) > 5000, 10, "counting under load")
+            t0 = time.monotonic()
+            assert env.agent.stop(signal.SIGTERM, timeout=5) == 0
+            stopped = time.monotonic() - t0
+            at_stop = written[0]
+            env.start_agent(conf)
+            wait_for(lambda: records(env) > at_stop and written[0] > at_stop + 5000, 10,
+                     "counting again while the writer goes on")
+        finally:
+            stop.set()
+            t.join()
+        # a restart reads the day's files from their start: every record once, none twice
+        wait_for(lambda: records(env) == written[0], 30, f"all {written[0]} records after the restart")
+        print(f"  {written[0]} records; SIGTERM under load took {stopped:.2f}s")
+        assert malformed(env) == 0
+        assert env.get('pmtaDomainDelivered.1."d5.example"') == str(sum(1 for i in range(written[0]) if i % 97 == 5))
+        wait_for(lambda: env.get("pmtaInstanceOutRcpt.1") == "55", 10, "polling after the restart")
 
 
 def test_root_start_drops_privileges():
@@ -189,4 +256,5 @@ if __name__ == "__main__":
           test_rotation_by_new_file_rename_copytruncate_and_deletion,
           test_fixed_name_rename_then_create_and_copytruncate,
           test_partial_line_waits_and_malformed_storm_is_counted, test_big_backlog_at_start_keeps_snmp_fast,
+          test_unreadable_directory_then_readable_again, test_agent_restart_under_load,
           test_root_start_drops_privileges])

@@ -1,6 +1,11 @@
 """Issue 5 soak: accounting data and polls without pause; RSS must stop growing.
 PMTA_SOAK_SECONDS sets the length (default 90 in scripts/check; run it for hours
-by hand: PMTA_SOAK_SECONDS=14400 python3 tests/test_soak.py)."""
+by hand: PMTA_SOAK_SECONDS=14400 python3 tests/test_soak.py).
+
+Under a sanitizer (PMTA_TEST_SLOW) it runs 30 s and checks the counts, not RSS:
+ASan keeps up to 256 MB of freed memory in quarantine and valgrind has its own
+heap, so RSS there measures the tool. Leaks are what those runs look for, and
+they report them; the plain run of scripts/check asserts the RSS bound."""
 import os
 import random
 import subprocess
@@ -9,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pmtatest import Env, Sim, main, rss_kb, wait_for  # noqa: E402
+from pmtatest import SLOW, Env, Sim, main, rss_kb, wait_for  # noqa: E402
 
 HEADER = "type,timeLogged,timeQueued,rcpt,dsnStatus,dsnDiag,bounceCat,vmta,jobId,queue\r\n"
 KINDS = ["d"] * 8 + ["b", "t"]
@@ -30,7 +35,7 @@ def batch(n, rnd):
 
 
 def test_rss_stops_growing_under_load():
-    secs = int(os.environ.get("PMTA_SOAK_SECONDS", "90"))
+    secs = int(os.environ.get("PMTA_SOAK_SECONDS", "30" if SLOW else "90"))
     with Env("soak") as env:
         d = env.mkdir("acct")
         env.start_snmpd()
@@ -83,8 +88,9 @@ def test_rss_stops_growing_under_load():
         middle, last = max(samples[third:2 * third]), max(samples[2 * third:])
         print(f"  {written[0]} records in {secs}s; RSS kB first third max {max(samples[:third])}, "
               f"middle {middle}, last {last}")
-        assert last <= middle * 1.05 + 2048, samples
         assert env.get("pmtaAgentAcctMalformed.0") == "0"
+        if not SLOW:
+            assert last <= middle * 1.05 + 2048, samples
 
 
 if __name__ == "__main__":

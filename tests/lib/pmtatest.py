@@ -57,10 +57,23 @@ def free_port(kind="udp"):
     return port
 
 
+# scripts/check-sanitizers sets PMTA_TEST_SLOW=asan or =valgrind: the agent then
+# runs a few (ASan) or tens of (valgrind) times slower. Every time bound widens
+# by SLOW_FACTOR (wait_for does it itself, tests use slow() for the rest);
+# nothing is skipped. The plain run of scripts/check keeps the real bounds.
+SLOW = os.environ.get("PMTA_TEST_SLOW", "")
+SLOW_FACTOR = {"": 1, "asan": 3, "valgrind": 15}.get(SLOW, 3)
+
+
+def slow(seconds):
+    return seconds * SLOW_FACTOR
+
+
 def wait_for(pred, timeout, what, interval=0.05, abort=None):
     """Polls pred() until it returns a true value, and returns that value.
-    Fails after timeout seconds, or at once when abort() returns a message
-    (e.g. the process being waited for has exited)."""
+    Fails after timeout seconds (times SLOW_FACTOR), or at once when abort()
+    returns a message (e.g. the process being waited for has exited)."""
+    timeout = slow(timeout)
     end = time.monotonic() + timeout
     last = None
     while time.monotonic() < end:

@@ -242,6 +242,10 @@ acct_stats_new(const struct acct_stats_config *c)
 		s->c.window = 900;
 	if (s->c.window > ACCT_WINDOW_MAX)
 		s->c.window = ACCT_WINDOW_MAX;
+	if (!s->c.horizon || s->c.horizon > ACCT_WINDOW_MAX)
+		s->c.horizon = ACCT_WINDOW_MAX;
+	if (s->c.horizon < s->c.window)
+		s->c.horizon = s->c.window;
 	if (!s->c.max_rows)
 		s->c.max_rows = 100000;
 	if (!s->c.idle_drop)
@@ -359,6 +363,9 @@ row_count(struct acct_stats *s, struct row *r, int total, enum stats_counter win
 		r->lat_count++;
 	if (win == STATS_COUNTERS && lat < 0)
 		return;		/* nothing windowed (remote bounces) */
+	/* Beyond every window: kept, it would only cost memory until the next expiry. */
+	if (t < s->now - (int64_t)s->c.horizon - STATS_SLICE)
+		return;
 	stats_window_add(&r->win, t, s->now, win, lat);
 	if (win == STATS_BOUNCED && hard)
 		stats_window_add(&r->win, t, s->now, STATS_HARD_BOUNCED, -1);
@@ -689,9 +696,9 @@ stats_expire(struct acct_stats *s, int64_t now)
 			    (unsigned long long)gone, table_what[i], s->c.idle_drop);
 		for (j = 0; j < t->cap; j++)
 			if (t->slot[j].r)
-				stats_window_prune(&t->slot[j].r->win, now);
+				stats_window_drop_before(&t->slot[j].r->win, now - s->c.horizon);
 	}
-	stats_window_prune(&s->all->win, now);
+	stats_window_drop_before(&s->all->win, now - s->c.horizon);
 }
 
 struct acct_view *
@@ -766,6 +773,8 @@ acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 	}
 	if (!r)
 		return -1;
+	if (window > s->c.horizon)
+		window = s->c.horizon;	/* nothing older is kept */
 	stats_hist_clear(s->hist);
 	stats_window_sum(&r->win, now, window, &w, s->hist);
 	stats_hist_percentiles(s->hist, &p95, 1, &v);

@@ -32,6 +32,13 @@ struct acct_stats_config {
 	const char *const *hard_categories;	/* NULL: bad-mailbox, bad-domain, inactive-mailbox, routing-errors */
 	size_t n_hard;
 	unsigned window;	/* pmtaStatsWindow; 0: 900, capped at ACCT_WINDOW_MAX */
+	/*
+	 * The longest window any query asks for (pmtaStatsWindow and every
+	 * rule's window): older records count in the totals but are not kept
+	 * in the windows, which is what bounds their memory. 0, or above
+	 * ACCT_WINDOW_MAX: ACCT_WINDOW_MAX; never below window.
+	 */
+	unsigned horizon;
 	size_t max_rows;	/* per table; 0: 100000 */
 	unsigned idle_drop;	/* rows no record touched for this long (wall clock) go; 0: 86400 */
 };
@@ -127,8 +134,8 @@ struct acct_view *acct_stats_view(struct acct_stats *s, int64_t now);
 void acct_view_free(struct acct_view *v);
 
 /*
- * Counts and latency p95 over the last `window` seconds (capped at
- * ACCT_WINDOW_MAX) of the instance (name ignored), one domain (lower-case
+ * Counts and latency p95 over the last `window` seconds (capped at the
+ * horizon) of the instance (name ignored), one domain (lower-case
  * name) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
  */
 int acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,

@@ -296,6 +296,9 @@ workers_same(const struct cfg *a, const struct cfg *b)
 		    !str_same(x->api_key, y->api_key) || !str_same(x->ca_file, y->ca_file) ||
 		    !str_same(x->acct_glob, y->acct_glob) || x->tls_verify != y->tls_verify)
 			return false;
+		/* A rule with a longer window needs history the statistics did not keep. */
+		if (x->acct_glob && cfg_stats_horizon(a, x->name) != cfg_stats_horizon(b, y->name))
+			return false;
 	}
 	return true;
 }

@@ -188,6 +188,21 @@ cfg_instance_find(const struct cfg *c, const char *name)
 	return instance_find((struct cfg *)c, name);
 }
 
+unsigned
+cfg_stats_horizon(const struct cfg *c, const char *name)
+{
+	unsigned h = c->stats_window;
+	size_t i;
+
+	for (i = 0; i < c->n_th; i++) {
+		const struct cfg_threshold *th = &c->th[i];
+
+		if ((!th->instance || strcmp(th->instance, name) == 0) && th->window > h)
+			h = th->window;
+	}
+	return h;
+}
+
 static int
 set_string(char **dst, const char *v, char *err, size_t errlen)
 {

@@ -95,4 +95,11 @@ extern const char *const cfg_tokens[];
 const struct cfg_instance *cfg_instance_find(const struct cfg *c, const char *name);
 const char *cfg_metric_name(enum cfg_metric m);
 
+/*
+ * The longest window the accounting statistics of instance `name` must
+ * answer for: pmtaStatsWindow or a longer window= of a rule that applies to
+ * it. Older slices need not be kept.
+ */
+unsigned cfg_stats_horizon(const struct cfg *c, const char *name);
+
 #endif

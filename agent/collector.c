@@ -238,6 +238,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 			.hard_categories = (const char *const *)c->hard_cats,
 			.n_hard = c->n_hard_cats,
 			.window = c->stats_window,
+			.horizon = cfg_stats_horizon(c, ci->name),
 			.max_rows = c->max_rows,
 			.idle_drop = 86400,
 		};

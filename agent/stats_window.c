@@ -326,6 +326,12 @@ late_add(struct stats_window *w, int64_t no, enum stats_counter counter, int64_t
 void
 stats_window_prune(struct stats_window *w, int64_t now)
 {
+	stats_window_drop_before(w, now - STATS_WINDOW_MAX);
+}
+
+void
+stats_window_drop_before(struct stats_window *w, int64_t t)
+{
 	int64_t oldest, prev;
 	const uint8_t *p, *end;
 	struct dslice d;
@@ -336,7 +342,7 @@ stats_window_prune(struct stats_window *w, int64_t now)
 		w->late = NULL;
 		w->n_late = 0;
 	}
-	oldest = reach(now);
+	oldest = slice_no(t);
 	prev = w->base;
 	p = w->packed;
 	end = w->packed + w->len;

@@ -74,6 +74,13 @@ int stats_window_add(struct stats_window *w, int64_t t, int64_t now, enum stats_
 /* Frees the slices no window can reach at now; an emptied window holds no memory. */
 void stats_window_prune(struct stats_window *w, int64_t now);
 
+/*
+ * Frees the slices that end before the one holding time t (and merges the
+ * late events first): for a caller whose windows are all shorter than
+ * STATS_WINDOW_MAX, t = now - its longest window.
+ */
+void stats_window_drop_before(struct stats_window *w, int64_t t);
+
 /* True when no slice is left. */
 bool stats_window_empty(const struct stats_window *w);
 

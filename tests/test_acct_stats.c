@@ -567,6 +567,56 @@ acct_stats_configured_window_sets_win_columns(void **state)
 	acct_stats_free(s);
 }
 
+/*
+ * The horizon bounds what the windows keep: a record older than it counts in
+ * the totals only, a rule window is capped at it, and what was kept is let
+ * go once the horizon has passed over it.
+ */
+static void
+acct_stats_horizon_bounds_what_windows_keep(void **state)
+{
+	struct acct_stats_config c = { .window = 300, .horizon = 900 };
+	struct acct_stats *s = stats_at(&c, NOW);
+	struct acct_stats_config wide = { .window = 300 };	/* horizon: ACCT_WINDOW_MAX */
+	struct acct_stats *w = stats_at(&wide, NOW);
+	struct rec old = { "d", NOW - 2000, NOW - 2010, "a@x.com", NULL, NULL, NULL, NULL, NULL, NULL };
+	struct rec mid = { "d", NOW - 600, NOW - 700, "a@x.com", NULL, NULL, NULL, NULL, NULL, NULL };
+	struct acct_window out;
+	struct acct_view *v;
+
+	(void)state;
+	add(s, &old);
+	add(s, &mid);
+	add(w, &old);
+	add(w, &mid);
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_DOMAIN, "x.com", 3600, NOW, &out), 0);
+	assert_int_equal(out.delivered, 1);	/* capped at the 900 s horizon */
+	assert_in_range(out.p95, 95, 105);	/* the histogram's 5% */
+	assert_int_equal(acct_stats_window(w, ACCT_SCOPE_DOMAIN, "x.com", 3600, NOW, &out), 0);
+	assert_int_equal(out.delivered, 2);
+	v = acct_stats_view(s, NOW);
+	assert_int_equal(v->all.delivered, 2);	/* the totals have both */
+	assert_int_equal(v->all.win_delivered, 0);	/* the 300 s window neither */
+	acct_view_free(v);
+	/* 400 s on, the horizon has passed the kept record (the view's expiry drops it) */
+	v = acct_stats_view(s, NOW + 400);
+	acct_view_free(v);
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_DOMAIN, "x.com", 3600, NOW + 400, &out), 0);
+	assert_int_equal(out.delivered, 0);
+	/* a horizon below the window is raised to it */
+	{
+		struct acct_stats_config low = { .window = 600, .horizon = 60 };
+		struct acct_stats *l = stats_at(&low, NOW);
+
+		add(l, &mid);
+		assert_int_equal(acct_stats_window(l, ACCT_SCOPE_ALL, NULL, 600, NOW, &out), 0);
+		assert_int_equal(out.delivered, 1);
+		acct_stats_free(l);
+	}
+	acct_stats_free(w);
+	acct_stats_free(s);
+}
+
 /* Rates in basis points over the window, with their exact denominators; 0 when a denominator is 0. */
 static void
 acct_stats_rates_in_basis_points_zero_when_no_denominator(void **state)
@@ -838,6 +888,7 @@ main(void)
 		cmocka_unit_test(acct_stats_latency_percentiles_match_exact_on_random_data),
 		cmocka_unit_test(acct_stats_window_columns_slide_and_old_records_count_in_totals),
 		cmocka_unit_test(acct_stats_configured_window_sets_win_columns),
+		cmocka_unit_test(acct_stats_horizon_bounds_what_windows_keep),
 		cmocka_unit_test(acct_stats_rates_in_basis_points_zero_when_no_denominator),
 		cmocka_unit_test(acct_stats_max_rows_refuses_new_keys_and_counts_them),
 		cmocka_unit_test(acct_stats_table_full_logged_once_a_minute_per_table),

@@ -161,7 +161,8 @@ def test_faults_keep_last_data_and_say_why():
             # last good data kept, answers fast while PowerMTA misbehaves
             v, dt = env.get("pmtaInstanceOutRcpt.1", timed=True)
             assert v == "1000", (mode, v)
-            assert dt < slow(0.5), (mode, dt)
+            # the bound, measured the hard way: a whole snmpget process
+            assert dt < slow(0.1), (mode, dt)
             assert env.get('pmtaQueueRcpt.1."gmail.com/vmta1"') == "400"
             s1.set_scenario(dict(BASE))
             wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "1", 15, f"recovery after {mode}")

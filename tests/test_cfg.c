@@ -224,6 +224,26 @@ cfg_threshold_scope_forms(void **state)
 	assert_int_equal(c->th[6].crit, 150);
 }
 
+/* The statistics keep the longest window that applies to an instance, no more. */
+static void
+cfg_stats_horizon_is_the_longest_window_that_applies(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://h:1", err), 0);
+	assert_int_equal(parse(c, "pmtaInstance", "mta2 http://h:2", err), 0);
+	assert_int_equal(parse(c, "pmtaStatsWindow", "600", err), 0);
+	assert_int_equal(cfg_stats_horizon(c, "mta1"), 600);
+	assert_int_equal(parse(c, "pmtaThreshold", "a bounceRate instance warn=3% crit=5% window=300", err), 0);
+	assert_int_equal(cfg_stats_horizon(c, "mta1"), 600);
+	assert_int_equal(parse(c, "pmtaThreshold", "b bounceRate instance@mta2 warn=3% crit=5% window=3600", err), 0);
+	assert_int_equal(cfg_stats_horizon(c, "mta1"), 600);
+	assert_int_equal(cfg_stats_horizon(c, "mta2"), 3600);
+	assert_int_equal(parse(c, "pmtaThreshold", "c latencyP95 domain:* warn=60 crit=600 window=1200", err), 0);
+	assert_int_equal(cfg_stats_horizon(c, "mta1"), 1200);
+}
+
 static void
 cfg_threshold_rejects_mistakes(void **state)
 {
@@ -291,6 +311,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(cfg_threshold_rejects_mistakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_unknown_directive_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_validate_needs_an_instance, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_stats_horizon_is_the_longest_window_that_applies, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,9 +72,9 @@ def test_answers_stay_fast_while_pmta_hangs():
             v, dt = env.get('pmtaQueueRcpt.1."d42.com/v"', timed=True)
             assert v == "42"
             worst = max(worst, dt)
-        # snmpget is a process start plus one round trip; the agent's share is far smaller
+        # a whole snmpget process (start, MIB load, round trip) within the agent's 100 ms
         print(f"  slowest of 40 snmpget while PowerMTA hangs: {worst * 1000:.0f} ms")
-        assert worst < slow(0.1 + 0.15), worst
+        assert worst < slow(0.1), worst
         wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "6", 10, "timeout status")
 
 

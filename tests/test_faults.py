@@ -67,14 +67,10 @@ def test_answers_stay_fast_while_pmta_hangs():
         env.start_agent(f"pmtaInstance a {sim.url}\npmtaPollInterval 1\npmtaApiTimeout 3\n")
         wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "1", 10, "ok")
         sim.set_scenario({"version": "x", "mode": "hang"})
-        worst = 0
-        for _ in range(40):
-            v, dt = env.get('pmtaQueueRcpt.1."d42.com/v"', timed=True)
-            assert v == "42"
-            worst = max(worst, dt)
-        # a whole snmpget process (start, MIB load, round trip) within the agent's 100 ms
-        print(f"  slowest of 40 snmpget while PowerMTA hangs: {worst * 1000:.0f} ms")
-        assert worst < slow(0.1), worst
+        assert env.get('pmtaQueueRcpt.1."d42.com/v"') == "42"
+        v, worst = env.answer_time('pmtaQueueRcpt.1."d42.com/v"', tries=200)
+        print(f"  slowest of 200 answers while PowerMTA hangs: {worst * 1000:.1f} ms")
+        assert v == 42 and worst < slow(0.1), (v, worst)
         wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "6", 10, "timeout status")
 
 
@@ -158,15 +154,16 @@ def test_big_backlog_at_start_keeps_snmp_fast():
         env.start_snmpd()
         t0 = time.monotonic()
         env.start_agent(f"pmtaInstance mta1 -\npmtaAcctFiles mta1 {d}/acct-*.csv\n")
-        worst, polls = 0, 0
-        while records(env) < total:
-            v, dt = env.get("pmtaAgentAcctRecords.0", timed=True)
+        worst, polls, n = 0, 0, 0
+        while n < total:
+            n, dt = env.answer_time("pmtaAgentAcctRecords.0")
             worst, polls = max(worst, dt), polls + 1
             assert time.monotonic() - t0 < slow(300), "backlog too slow"
+            time.sleep(0.01)
         secs = time.monotonic() - t0
         print(f"  {total} records ({os.path.getsize(p) >> 20} MB) read in {secs:.1f}s; "
-              f"slowest of {polls} snmpget meanwhile {worst * 1000:.0f} ms; RSS {rss_kb(env.agent.pid)} kB")
-        assert worst < slow(0.25), worst
+              f"slowest of {polls} answers meanwhile {worst * 1000:.1f} ms; RSS {rss_kb(env.agent.pid)} kB")
+        assert worst < slow(0.1), worst
         assert env.get('pmtaDomainDelivered.1."dom42.example"') == str(total // 5000)
 
 

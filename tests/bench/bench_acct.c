@@ -67,7 +67,8 @@ static int
 stats_only(long n, long domains)
 {
 	static const char *const cats[] = { "bad-mailbox", "policy-related", "spam-related", "other" };
-	struct acct_stats_config sc = { .window = 900, .max_rows = 1000000, .idle_drop = 86400 };
+	/* the agent with its defaults: pmtaStatsWindow 900, no rule asking for more */
+	struct acct_stats_config sc = { .window = 900, .horizon = 900, .max_rows = 1000000, .idle_drop = 86400 };
 	struct acct_stats *st;
 	struct acct_record *rec = calloc((size_t)n, sizeof(*rec));
 	char (*rcpt)[48] = calloc((size_t)domains, sizeof(*rcpt));
@@ -91,7 +92,8 @@ stats_only(long n, long domains)
 		long d = rand() % domains;
 
 		rec[i].type = field_of(k < 8 ? "d" : k < 9 ? "b" : "t");
-		rec[i].time_logged = now - 3600 + (3600 * i) / n;
+		/* all inside the window: every record goes through the windows too */
+		rec[i].time_logged = now - 850 + (850 * i) / n;
 		rec[i].time_queued = rec[i].time_logged - rand() % 900;
 		rec[i].rcpt = field_of(rcpt[d]);
 		rec[i].bounce_cat = field_of(k == 8 ? cats[rand() % 4] : "");
@@ -133,7 +135,8 @@ make_file(const char *path, long n, long domains)
 {
 	static const char *const cats[] = { "bad-mailbox", "policy-related", "spam-related", "quota-issues" };
 	FILE *f = fopen(path, "w");
-	time_t base = time(NULL) - 3000;
+	/* The last 850 s, inside the 900 s window: every record is windowed too. */
+	time_t base = time(NULL) - 850;
 	long i;
 
 	if (!f)
@@ -145,7 +148,7 @@ make_file(const char *path, long n, long domains)
 	for (i = 0; i < n; i++) {
 		long d = rand() % domains;
 		int k = rand() % 20;
-		time_t tl = base + (i * 3000) / n;
+		time_t tl = base + (i * 850) / n;
 		char tls[32], tqs[32];
 		struct tm tm;
 
@@ -180,7 +183,8 @@ make_file(const char *path, long n, long domains)
 int
 main(int argc, char **argv)
 {
-	struct acct_stats_config sc = { .window = 900, .max_rows = 1000000, .idle_drop = 86400 };
+	/* the agent with its defaults: pmtaStatsWindow 900, no rule asking for more */
+	struct acct_stats_config sc = { .window = 900, .horizon = 900, .max_rows = 1000000, .idle_drop = 86400 };
 	struct acct_tail_opts to = { .max_line = 65536, .start_age = 0 };
 	struct acct_stats *st;
 	struct acct_reader *rd;

@@ -99,6 +99,28 @@ stats_window_out_of_order_events_keep_their_slice(void **state)
 	stats_window_free(&w);
 }
 
+/* A shorter horizon: slices that end before the one holding t go, late events included. */
+static void
+stats_window_drop_before_keeps_from_the_slice_of_t(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t t, now = T0 + 600;
+
+	(void)state;
+	for (t = T0; t < T0 + 600; t += STATS_SLICE)
+		assert_int_equal(stats_window_add(&w, t, now, STATS_DELIVERED, 3), 0);
+	/* a late event in an old slice, still waiting to be merged */
+	assert_int_equal(stats_window_add(&w, T0 + 5, now, STATS_BOUNCED, -1), 0);
+	stats_window_drop_before(&w, now - 295);	/* in the slice starting at T0 + 300 */
+	assert_int_equal(stats_window_slices(&w), 30);	/* T0+300 .. T0+590 */
+	assert_int_equal(sum_of(&w, now, 3600, STATS_DELIVERED), 30);
+	assert_int_equal(sum_of(&w, now, 3600, STATS_BOUNCED), 0);
+	stats_window_drop_before(&w, now + 10);
+	assert_true(stats_window_empty(&w));
+	assert_null(w.packed);
+	stats_window_free(&w);
+}
+
 /* Slices no window can reach are freed, by prune and by adding later events. */
 static void
 stats_window_prune_frees_unreachable_slices(void **state)
@@ -276,6 +298,7 @@ main(void)
 		cmocka_unit_test(stats_window_future_counts_as_now_and_old_is_ignored),
 		cmocka_unit_test(stats_window_out_of_order_events_keep_their_slice),
 		cmocka_unit_test(stats_window_prune_frees_unreachable_slices),
+		cmocka_unit_test(stats_window_drop_before_keeps_from_the_slice_of_t),
 		cmocka_unit_test(stats_window_latencies_follow_the_window),
 		cmocka_unit_test(stats_window_negative_times_round_down),
 		cmocka_unit_test(stats_window_random_order_matches_brute_force),

@@ -121,6 +121,7 @@ alarms_evaluate(const struct snap_instance *si)
 		    mib_notify_event, NULL);
 	}
 	alarm_table_build();
+	mib.alarms_refused = alarm_engine_refused(alarms);
 	/* At most one line a minute while the cap holds, not one per refused subject. */
 	if (alarm_engine_refused(alarms) > alarms_refused_logged &&
 	    mono_now() - alarms_refused_at >= 60) {

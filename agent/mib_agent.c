@@ -522,7 +522,7 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 	for (req = requests; req; req = req->next) {
 		struct mib_val v = { 0 };
 		oid sub = req->requestvb->name[req->requestvb->name_length - 2];
-		uint64_t recs = 0, bad = 0;
+		uint64_t recs = 0, bad = 0, dropped = 0;
 		size_t i;
 
 		if (reqinfo->mode != MODE_GET) {
@@ -533,6 +533,7 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 			if (state->inst[i]) {
 				recs += state->inst[i]->acct_records;
 				bad += state->inst[i]->acct_malformed;
+				dropped += state->inst[i]->rows_dropped;
 			}
 		}
 		switch (sub) {
@@ -542,6 +543,8 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 		case PMTA_AGENT_ACCT_MALFORMED: set_u(&v, ASN_COUNTER64, bad); break;
 		case PMTA_AGENT_STATS_WINDOW: set_u(&v, ASN_UNSIGNED, state->stats_window); break;
 		case PMTA_AGENT_ACTIVE_ALARMS: set_u(&v, ASN_GAUGE, state->active_alarms); break;
+		case PMTA_AGENT_ACCT_ROWS_DROPPED: set_u(&v, ASN_COUNTER64, dropped); break;
+		case PMTA_AGENT_ALARMS_REFUSED: set_u(&v, ASN_COUNTER64, state->alarms_refused); break;
 		default:
 			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
 			continue;
@@ -563,7 +566,7 @@ mib_register(struct mib_state *st)
 	scalar_reg = netsnmp_create_handler_registration("pmtaAgent", scalar_handler, agent_oid,
 	    OID_LENGTH(agent_oid), HANDLER_CAN_RONLY);
 	if (!scalar_reg || netsnmp_register_scalar_group(scalar_reg, PMTA_AGENT_VERSION,
-	    PMTA_AGENT_ACTIVE_ALARMS) != MIB_REGISTERED_OK) {
+	    PMTA_AGENT_ALARMS_REFUSED) != MIB_REGISTERED_OK) {
 		snmp_log(LOG_ERR, "cannot register pmtaAgent scalars: is another copy running?\n");
 		scalar_reg = NULL;
 		return -1;

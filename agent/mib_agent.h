@@ -17,6 +17,7 @@ struct mib_state {
 	struct snap_table thresholds;	/* global tables: index in snap_row.scope */
 	struct snap_table alarms;
 	uint32_t active_alarms;
+	uint64_t alarms_refused;	/* alarm_engine_refused(), for pmtaAgentAlarmsRefused */
 	int64_t start_mono;		/* when the agent started, for TimeStamp values */
 };
 

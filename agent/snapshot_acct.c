@@ -63,6 +63,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	struct snap_table *t;
 	size_t i, n;
 
+	s->rows_dropped = av->rows_dropped;
 	t = &s->tab[SNAP_DOMAIN];
 	for (i = 0; i < av->n_domains; i++)
 		entity_row(&t->row[t->n++], &av->domains[i]);

@@ -232,6 +232,18 @@ def test_agent_restart_under_load():
         wait_for(lambda: env.get("pmtaInstanceOutRcpt.1") == "55", 10, "polling after the restart")
 
 
+def test_row_cap_refusals_are_counted_logged_and_published():
+    with Env("fault-rows") as env:
+        d = acct_env(env, extra="pmtaMaxRows 5\n")
+        p = os.path.join(d, "acct-2026-11-28-0000.csv")
+        append(p, HEADER + "".join(rec(i, dom=f"d{i}.example") for i in range(8)))
+        wait_for(lambda: records(env) == 8, 10, "8 records")
+        wait_for(lambda: env.get("pmtaAgentAcctRowsDropped.0") == "3", 10, "3 domain keys refused")
+        assert len([r for r in env.walk("pmtaDomainDelivered")]) == 5
+        assert env.get("pmtaLatencyCount.1.1.\"all\"") == "8"   # the instance row has every record
+        assert "domain table full (pmtaMaxRows 5)" in env.agent_log_text()
+        assert env.get("pmtaAgentAlarmsRefused.0") == "0"
+
 def test_root_start_drops_privileges():
     if os.geteuid() != 0:
         raise AssertionError("this test needs root (CI runs scripts/check as root)")
@@ -254,4 +266,4 @@ if __name__ == "__main__":
           test_fixed_name_rename_then_create_and_copytruncate,
           test_partial_line_waits_and_malformed_storm_is_counted, test_big_backlog_at_start_keeps_snmp_fast,
           test_unreadable_directory_then_readable_again, test_agent_restart_under_load,
-          test_root_start_drops_privileges])
+          test_row_cap_refusals_are_counted_logged_and_published, test_root_start_drops_privileges])

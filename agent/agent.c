@@ -45,7 +45,8 @@ static uint64_t alarms_refused_logged;	/* refused raises already reported */
 static int64_t alarms_refused_at = -60;	/* monotonic time of that report */
 static struct alarm_values values;	/* reused between evaluations */
 static int64_t start_wall;
-static volatile int replay_pending;	/* set when the AgentX session (re)opens */
+static int replay_pending;	/* set when the AgentX session (re)opens */
+static uint64_t replay_upto;	/* events up to this one may have been lost */
 
 static void
 on_signal(int sig)
@@ -153,6 +154,9 @@ take_snapshots(void)
 /*
  * net-snmp drops notifications sent while the master is away without a
  * word, so when the session opens again every active alarm is raised anew.
+ * The replay waits for the next tick (not from inside the session's own
+ * callback), so it leaves out alarms whose last event came after the
+ * session opened: those went out already.
  */
 static int
 on_session_start(int major, int minor, void *server_arg, void *client_arg)
@@ -161,6 +165,7 @@ on_session_start(int major, int minor, void *server_arg, void *client_arg)
 	(void)minor;
 	(void)server_arg;
 	(void)client_arg;
+	replay_upto = alarm_engine_events(alarms);
 	replay_pending = 1;
 	return 0;
 }
@@ -184,14 +189,13 @@ on_tick(unsigned int reg, void *arg)
 	(void)arg;
 	log_flush();
 	if (replay_pending) {
-		const struct alarm *const *a;
+		size_t n;
 
 		replay_pending = 0;
-		if (alarm_engine_list(alarms, &a) > 0) {
-			snmp_log(LOG_NOTICE, "AgentX session open: sending the %u active alarms again\n",
-			    mib.active_alarms);
-			alarm_engine_replay(alarms, mib_notify_event, NULL);
-		}
+		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, NULL);
+		if (n)
+			snmp_log(LOG_NOTICE, "AgentX session open: sent %zu active alarm%s again\n",
+			    n, n == 1 ? "" : "s");
 	}
 }
 

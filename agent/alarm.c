@@ -10,6 +10,7 @@ struct alarm_engine {
 	size_t n, cap;
 	uint32_t next_index;
 	uint64_t refused;	/* raises not kept: ALARM_MAX reached or no memory */
+	uint64_t events;	/* events sent so far: numbers each alarm's last one */
 };
 
 struct alarm_engine *
@@ -75,8 +76,8 @@ is_rate(enum cfg_metric m)
 }
 
 static void
-emit(const struct alarm *a, bool raise, enum alarm_level level, uint64_t threshold,
-     alarm_event_fn cb, void *arg)
+emit(struct alarm_engine *e, struct alarm *a, bool raise, enum alarm_level level,
+     uint64_t threshold, alarm_event_fn cb, void *arg)
 {
 	struct alarm_event ev = {
 		.index = a->index,
@@ -90,6 +91,7 @@ emit(const struct alarm *a, bool raise, enum alarm_level level, uint64_t thresho
 		.threshold = threshold,
 	};
 
+	a->last_event = ++e->events;
 	cb(arg, &ev);
 }
 
@@ -115,14 +117,14 @@ apply(struct alarm_engine *e, size_t i, const struct cfg_threshold *th, uint64_t
 		return true;
 	}
 	if (next == ALARM_NONE) {
-		emit(a, false, a->level, level_threshold(a->level, th->warn, th->crit), cb, arg);
+		emit(e, a, false, a->level, level_threshold(a->level, th->warn, th->crit), cb, arg);
 		remove_at(e, i);
 		return false;
 	}
 	a->level = next;
 	a->threshold = level_threshold(next, th->warn, th->crit);
 	a->raised_at = now;
-	emit(a, true, next, a->threshold, cb, arg);
+	emit(e, a, true, next, a->threshold, cb, arg);
 	return true;
 }
 
@@ -239,7 +241,7 @@ alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, cons
 			a = add(e, th, instance, vals[i].subject, v, l, now);
 			if (a) {
 				a->fresh = true;	/* raised just now: nothing more to apply */
-				emit(a, true, l, a->threshold, cb, arg);
+				emit(e, a, true, l, a->threshold, cb, arg);
 			} else {
 				e->refused++;
 			}
@@ -278,7 +280,7 @@ alarm_engine_prune(struct alarm_engine *e, const struct cfg *c, alarm_event_fn c
 			i++;
 			continue;
 		}
-		emit(a, false, a->level, a->threshold, cb, arg);
+		emit(e, a, false, a->level, a->threshold, cb, arg);
 		remove_at(e, i);
 	}
 }
@@ -290,13 +292,24 @@ alarm_engine_list(const struct alarm_engine *e, const struct alarm *const **out)
 	return e->n;
 }
 
-void
-alarm_engine_replay(const struct alarm_engine *e, alarm_event_fn cb, void *arg)
+uint64_t
+alarm_engine_events(const struct alarm_engine *e)
 {
-	size_t i;
+	return e->events;
+}
 
-	for (i = 0; i < e->n; i++)
-		emit(e->a[i], true, e->a[i]->level, e->a[i]->threshold, cb, arg);
+size_t
+alarm_engine_replay(struct alarm_engine *e, uint64_t upto, alarm_event_fn cb, void *arg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < e->n; i++) {
+		if (e->a[i]->last_event > upto)
+			continue;
+		emit(e, e->a[i], true, e->a[i]->level, e->a[i]->threshold, cb, arg);
+		n++;
+	}
+	return n;
 }
 
 uint64_t

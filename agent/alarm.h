@@ -48,6 +48,7 @@ struct alarm {
 	uint64_t value;
 	uint64_t threshold;
 	int64_t raised_at;	/* monotonic seconds of the last level change */
+	uint64_t last_event;	/* number of the last event sent for it */
 	bool seen;		/* fed in the current round */
 	bool fresh;		/* raised in the current round */
 };
@@ -90,7 +91,14 @@ size_t alarm_engine_list(const struct alarm_engine *e, const struct alarm *const
  */
 uint64_t alarm_engine_refused(const struct alarm_engine *e);
 
-/* Sends a raise event for every active alarm (after snmpd came back). */
-void alarm_engine_replay(const struct alarm_engine *e, alarm_event_fn cb, void *arg);
+/* Events sent so far: mark it when the way out (snmpd) may have been lost. */
+uint64_t alarm_engine_events(const struct alarm_engine *e);
+
+/*
+ * Sends a raise event again for every active alarm whose last event was
+ * number upto or earlier (it may have gone nowhere while snmpd was away);
+ * later ones went out on the new session already. Returns how many.
+ */
+size_t alarm_engine_replay(struct alarm_engine *e, uint64_t upto, alarm_event_fn cb, void *arg);
 
 #endif

@@ -204,20 +204,31 @@ alarm_prune_clears_alarms_of_removed_rules(void **state)
 }
 
 static void
-alarm_replay_resends_every_active_raise(void **state)
+alarm_replay_resends_the_raises_sent_before_the_mark(void **state)
 {
 	struct alarm_engine *e = alarm_engine_new();
 	struct cfg_threshold t = rule(CFG_METRIC_CONN_UTILIZATION, 80, 95);
+	struct cfg_threshold q = rule(CFG_METRIC_QUEUED_RCPT, 10, 100);
 	struct log l = { 0 };
+	uint64_t mark;
 
 	(void)state;
+	q.rule = "r2";
+	assert_int_equal(alarm_engine_events(e), 0);
 	feed(e, &t, "instance", 97, 0, 1, &l);
+	mark = alarm_engine_events(e);		/* the session opens here */
+	assert_int_equal(mark, 1);
+	feed(e, &q, "instance", 50, 0, 1, &l);	/* went out on the new session */
 	l.n = 0;
-	alarm_engine_replay(e, record, &l);
+	assert_int_equal(alarm_engine_replay(e, mark, record, &l), 1);
 	assert_int_equal(l.n, 1);
 	assert_true(l.ev[0].raise);
+	assert_int_equal(l.ev[0].value, 97);
 	assert_int_equal(l.ev[0].level, ALARM_CRITICAL);
 	assert_int_equal(l.ev[0].threshold, 95);
+	/* a replayed alarm counts as sent now: the next mark covers both */
+	l.n = 0;
+	assert_int_equal(alarm_engine_replay(e, alarm_engine_events(e), record, &l), 2);
 	alarm_engine_free(e);
 }
 
@@ -283,7 +294,7 @@ main(void)
 		cmocka_unit_test(alarm_rate_needs_min_samples),
 		cmocka_unit_test(alarm_every_subject_on_its_own_and_missing_ones_clear),
 		cmocka_unit_test(alarm_prune_clears_alarms_of_removed_rules),
-		cmocka_unit_test(alarm_replay_resends_every_active_raise),
+		cmocka_unit_test(alarm_replay_resends_the_raises_sent_before_the_mark),
 		cmocka_unit_test(alarm_count_is_capped_and_refusals_counted),
 	};
 

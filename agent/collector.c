@@ -36,8 +36,7 @@ struct collector {
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
 	struct api_result *api;		/* the collector thread's current one */
-	struct rule *rules;		/* accounting-based thresholds of this instance (lock) */
-	size_t n_rules;
+	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
 	void *notify_arg;
 };
@@ -51,16 +50,41 @@ struct rule {
 	unsigned window;
 };
 
+/*
+ * Shared between a reload on the main thread and an evaluation on the
+ * collector thread: the evaluation holds a reference instead of the lock,
+ * so a long domain:* pass never makes the SNMP thread wait.
+ */
+struct rule_set {
+	unsigned refs;		/* under the collector's lock */
+	size_t n;
+	struct rule r[];
+};
+
 static void
-rules_free(struct rule *r, size_t n)
+rule_set_free(struct rule_set *rs)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(r[i].name);
-		free(r[i].scope_name);
+	if (!rs)
+		return;
+	for (i = 0; i < rs->n; i++) {
+		free(rs->r[i].name);
+		free(rs->r[i].scope_name);
 	}
-	free(r);
+	free(rs);
+}
+
+static void
+rule_set_unref(struct collector *col, struct rule_set *rs)
+{
+	bool last;
+
+	pthread_mutex_lock(&col->lock);
+	last = rs && --rs->refs == 0;
+	pthread_mutex_unlock(&col->lock);
+	if (last)
+		rule_set_free(rs);
 }
 
 static bool
@@ -73,28 +97,35 @@ rule_is_acct(enum cfg_metric m)
 void
 collector_set_rules(struct collector *col, const struct cfg *c)
 {
-	struct rule *rules = calloc(c->n_th ? c->n_th : 1, sizeof(*rules));
-	size_t i, n = 0;
+	struct rule_set *rs = calloc(1, sizeof(*rs) + c->n_th * sizeof(rs->r[0]));
+	struct rule_set *old;
+	size_t i;
 
-	if (!rules)
+	if (!rs)
 		return;
+	rs->refs = 1;
 	for (i = 0; i < c->n_th; i++) {
 		const struct cfg_threshold *th = &c->th[i];
 
 		if (!rule_is_acct(th->metric) || (th->instance && strcmp(th->instance, col->name) != 0))
 			continue;
-		rules[n].name = strdup(th->rule);
-		rules[n].metric = th->metric;
-		rules[n].scope = th->scope;
-		rules[n].scope_name = th->scope_name ? strdup(th->scope_name) : NULL;
-		rules[n].window = th->window ? th->window : c->stats_window;
-		n++;
+		rs->r[rs->n].name = strdup(th->rule);
+		rs->r[rs->n].metric = th->metric;
+		rs->r[rs->n].scope = th->scope;
+		rs->r[rs->n].scope_name = th->scope_name ? strdup(th->scope_name) : NULL;
+		rs->r[rs->n].window = th->window ? th->window : c->stats_window;
+		if (!rs->r[rs->n].name || (th->scope_name && !rs->r[rs->n].scope_name)) {
+			rs->n++;
+			rule_set_free(rs);
+			return;
+		}
+		rs->n++;
 	}
 	pthread_mutex_lock(&col->lock);
-	rules_free(col->rules, col->n_rules);
-	col->rules = rules;
-	col->n_rules = n;
+	old = col->rules;
+	col->rules = rs;
 	pthread_mutex_unlock(&col->lock);
+	rule_set_unref(col, old);
 }
 
 static int
@@ -104,6 +135,7 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	struct snap_metric *e;
 	uint64_t attempts = w->delivered + w->bounced + w->deferred;
 	size_t len = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
+	size_t rule_len = strlen(rule) + 1;
 
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 8;
@@ -115,11 +147,16 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 		*cap = c;
 	}
 	e = &(*m)[*n];
-	e->rule = rule;
-	e->subject = malloc(len);
+	/*
+	 * The snapshot outlives the rule set (a reload may free it before the
+	 * main thread takes the snapshot), so it keeps its own copy of the
+	 * rule name, in the subject's allocation.
+	 */
+	e->subject = malloc(len + rule_len);
 	if (!e->subject)
 		return -1;
 	snprintf(e->subject, len, name ? "%s:%s" : "%s", kind, name);
+	e->rule = memcpy(e->subject + len, rule, rule_len);
 	e->samples = attempts;
 	switch (metric) {
 	case CFG_METRIC_BOUNCE_RATE:
@@ -151,10 +188,15 @@ metrics_compute(struct collector *col, struct snap_source *src)
 	size_t n = 0, cap = 0, i;
 	const char **names = NULL;
 	size_t n_names = 0;
+	struct rule_set *rs;
 
 	pthread_mutex_lock(&col->lock);
-	for (i = 0; i < col->n_rules; i++) {
-		const struct rule *r = &col->rules[i];
+	rs = col->rules;
+	if (rs)
+		rs->refs++;
+	pthread_mutex_unlock(&col->lock);
+	for (i = 0; rs && i < rs->n; i++) {
+		const struct rule *r = &rs->r[i];
 		enum acct_scope sc = r->scope == CFG_SCOPE_DOMAIN ? ACCT_SCOPE_DOMAIN :
 		    r->scope == CFG_SCOPE_VMTA ? ACCT_SCOPE_VMTA : ACCT_SCOPE_ALL;
 		const char *kind = sc == ACCT_SCOPE_DOMAIN ? "domain" : "vmta";
@@ -187,7 +229,7 @@ metrics_compute(struct collector *col, struct snap_source *src)
 					metric_push(&m, &n, &cap, r->name, kind, names[k], &w, r->metric);
 		}
 	}
-	pthread_mutex_unlock(&col->lock);
+	rule_set_unref(col, rs);
 	free(names);
 	src->metrics = m;
 	src->n_metrics = n;
@@ -384,7 +426,7 @@ collector_free(struct collector *col)
 	api_result_unref(col->api);
 	api_result_unref(col->api_new);
 	snapshot_free(col->pending);
-	rules_free(col->rules, col->n_rules);
+	rule_set_free(col->rules);
 	pthread_mutex_destroy(&col->lock);
 	pthread_cond_destroy(&col->wake);
 	free(col->name);

@@ -18,6 +18,7 @@
 #define TAIL_LINE_DEFAULT 65536
 #define TAIL_START_AGE_DEFAULT 86400
 #define TAIL_DONE_MAX 8			/* finished files remembered */
+#define TAIL_FAILED_MAX 64		/* files that could not be opened, remembered */
 #define TAIL_MARK 64			/* bytes before the offset compared on growth */
 
 /*
@@ -36,7 +37,17 @@ struct acct_tail {
 	size_t max_line;
 	int64_t cutoff;		/* files last modified before this are passed over */
 	int glob_state;		/* enum glob_state of the last look, to log changes once */
-	char *failed_path;	/* the last file that could not be opened, logged once */
+	/*
+	 * Files that could not be opened (a mode the dropped user cannot
+	 * read): passed over so the files after them are still read, and
+	 * tried again once their ctime says the mode or owner changed.
+	 */
+	struct failed_id {
+		dev_t dev;
+		ino_t ino;
+		struct timespec ctime;
+	} failed[TAIL_FAILED_MAX];
+	unsigned n_failed, next_failed;
 
 	/* The file being read (fd >= 0), or the last one read (fd < 0). */
 	int fd;
@@ -96,7 +107,6 @@ acct_tail_free(struct acct_tail *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	free(t->path);
-	free(t->failed_path);
 	free(t->pattern);
 	free(t->buf);
 	free(t);
@@ -115,6 +125,34 @@ is_done(const struct acct_tail *t, const struct stat *sb)
 			return true;
 	}
 	return false;
+}
+
+static bool
+is_failed(const struct acct_tail *t, const struct stat *sb)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n_failed; i++) {
+		const struct failed_id *f = &t->failed[i];
+
+		if (f->dev == sb->st_dev && f->ino == sb->st_ino &&
+		    f->ctime.tv_sec == sb->st_ctim.tv_sec && f->ctime.tv_nsec == sb->st_ctim.tv_nsec)
+			return true;
+	}
+	return false;
+}
+
+static void
+failed_add(struct acct_tail *t, const struct stat *sb)
+{
+	struct failed_id *f = &t->failed[t->next_failed];
+
+	f->dev = sb->st_dev;
+	f->ino = sb->st_ino;
+	f->ctime = sb->st_ctim;
+	t->next_failed = (t->next_failed + 1) % TAIL_FAILED_MAX;
+	if (t->n_failed < TAIL_FAILED_MAX)
+		t->n_failed++;
 }
 
 /* What glob(3) found, for logging each change once. */
@@ -197,7 +235,7 @@ successor_find(struct acct_tail *t, bool need_data)
 			continue;
 		if (t->fd >= 0 && sb.st_dev == t->dev && sb.st_ino == t->ino)
 			continue;
-		if (is_done(t, &sb) || (int64_t)sb.st_mtime < t->cutoff)
+		if (is_done(t, &sb) || is_failed(t, &sb) || (int64_t)sb.st_mtime < t->cutoff)
 			continue;
 		if (need_data && sb.st_size == 0)
 			continue;
@@ -243,7 +281,10 @@ current_finish(struct acct_tail *t, acct_tail_line_cb_t cb, void *arg)
 	t->fd = -1;
 }
 
-/* Opens path from its start as the current file; -1 (logged once per path) if it cannot be. */
+/*
+ * Opens path from its start as the current file; -1 if it cannot be, logged
+ * and remembered so that the next look passes over it.
+ */
 static int
 current_open(struct acct_tail *t, char *path)
 {
@@ -251,18 +292,18 @@ current_open(struct acct_tail *t, char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (!t->failed_path || strcmp(t->failed_path, path) != 0) {
-			log_msg(LOG_WARNING, "accounting file %s: %s", path, strerror(errno));
-			free(t->failed_path);
-			t->failed_path = strdup(path);
-		}
+		int err = errno;
+
 		if (fd >= 0)
 			close(fd);
+		if (stat(path, &sb) == 0) {
+			log_msg(LOG_WARNING, "accounting file %s: %s; reading the files after it",
+			    path, strerror(err));
+			failed_add(t, &sb);
+		}
 		free(path);
 		return -1;
 	}
-	free(t->failed_path);
-	t->failed_path = NULL;
 	log_msg(LOG_INFO, "accounting file %s: reading from the start", path);
 	free(t->path);
 	t->path = path;
@@ -276,6 +317,27 @@ current_open(struct acct_tail *t, char *path)
 	t->read_error_logged = false;
 	t->mark_len = 0;
 	return 0;
+}
+
+/*
+ * Opens the next file to read. A file that cannot be opened is passed over,
+ * so one bad mode never stops the reading of the files after it; the bound
+ * only keeps a directory full of them from holding the thread.
+ */
+static int
+successor_open(struct acct_tail *t, bool need_data)
+{
+	unsigned tries;
+
+	for (tries = 0; tries < TAIL_FAILED_MAX; tries++) {
+		char *next = successor_find(t, need_data);
+
+		if (!next)
+			return -1;
+		if (current_open(t, next) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /*
@@ -415,11 +477,8 @@ acct_tail_read(struct acct_tail *t, size_t budget, acct_tail_line_cb_t cb, void 
 		ssize_t n;
 		char *next;
 
-		if (t->fd < 0) {
-			next = successor_find(t, false);
-			if (!next || current_open(t, next) < 0)
-				return (int)total;
-		}
+		if (t->fd < 0 && successor_open(t, false) < 0)
+			return (int)total;
 		truncation_check(t);
 		if (total >= budget)
 			return (int)total;
@@ -455,7 +514,7 @@ acct_tail_read(struct acct_tail *t, size_t budget, acct_tail_line_cb_t cb, void 
 			continue;
 		}
 		current_finish(t, cb, arg);
-		if (current_open(t, next) < 0)
+		if (current_open(t, next) < 0 && successor_open(t, false) < 0)
 			return (int)total;
 	}
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 /* log_msg replaced: the messages are counted and kept, nothing is written. */
 static unsigned log_count;
 static char log_last[512];
+static char log_warning[512];	/* the last one at LOG_WARNING or worse */
 
 void __wrap_log_msg(int prio, const char *fmt, ...);
 
@@ -34,10 +36,11 @@ __wrap_log_msg(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)prio;
 	va_start(ap, fmt);
 	vsnprintf(log_last, sizeof(log_last), fmt, ap);
 	va_end(ap);
+	if (prio <= LOG_WARNING)
+		strcpy(log_warning, log_last);
 	log_count++;
 }
 
@@ -181,6 +184,21 @@ rd(struct fx *f)
 	return acct_tail_read(f->t, 0, on_line, &f->seen);
 }
 
+/*
+ * Mode bits stop only an unprivileged reader (as the agent is once it has
+ * dropped root); as root, the rest of the test runs with nobody's effective
+ * ids, and teardown takes root back.
+ */
+static void
+unprivileged(const struct fx *f)
+{
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	assert_int_equal(setegid(65534), 0);
+	assert_int_equal(seteuid(65534), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -202,6 +220,8 @@ teardown(void **state)
 	struct fx *f = *state;
 	char cmd[256];
 
+	if (getuid() == 0 && geteuid() != 0 && (seteuid(0) < 0 || setegid(0) < 0))
+		return -1;
 	acct_tail_free(f->t);
 	seen_clear(&f->seen);
 	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx %s; rm -rf %s", f->dir, f->dir);
@@ -452,8 +472,7 @@ acct_tail_unreadable_directory_is_retried(void **state)
 	struct fx *f = *state;
 	char sub[192];
 
-	if (geteuid() == 0)
-		skip();		/* root reads any directory */
+	unprivileged(f);
 	path_of(f, "sub", sub, sizeof(sub));
 	assert_int_equal(mkdir(sub, 0755), 0);
 	put(f, "sub/acct-0000.csv", "x1\n", 1);
@@ -464,6 +483,46 @@ acct_tail_unreadable_directory_is_retried(void **state)
 	assert_int_equal(chmod(sub, 0755), 0);
 	assert_int_equal(rd(f), 3);
 	EXPECT(f, "acct-0000.csv:1:x1");
+}
+
+/*
+ * A file the reader may not open is passed over, logged once, so the files
+ * after it are still read; once its mode changes it is tried again.
+ */
+static void
+acct_tail_unreadable_file_is_passed_over(void **state)
+{
+	struct fx *f = *state;
+	char path[192];
+	unsigned logs;
+
+	unprivileged(f);
+	put(f, "acct-0000.csv", "a1\n", 1);
+	put(f, "acct-0001.csv", "b1\n", 1);
+	put(f, "acct-0002.csv", "c1\n", 1);
+	path_of(f, "acct-0001.csv", path, sizeof(path));
+	assert_int_equal(chmod(path, 0), 0);
+	tail_open(f, "acct-*.csv", 0, 0);
+	rd(f);
+	EXPECT(f, "acct-0000.csv:1:a1", "acct-0002.csv:1:c1");
+	assert_non_null(strstr(log_warning, "acct-0001.csv: Permission denied"));
+	logs = log_count;
+	assert_int_equal(rd(f), 0);
+	put(f, "acct-0002.csv", "c2\n", 0);
+	assert_int_equal(rd(f), 3);
+	EXPECT(f, "acct-0002.csv:2:c2");
+	assert_int_equal(log_count, logs);	/* tried and logged once */
+
+	/* The newest file unreadable: nothing read until its mode is fixed. */
+	put(f, "acct-0003.csv", "d1\n", 1);
+	path_of(f, "acct-0003.csv", path, sizeof(path));
+	assert_int_equal(chmod(path, 0), 0);
+	assert_int_equal(rd(f), 0);
+	assert_non_null(strstr(log_warning, "acct-0003.csv: Permission denied"));
+	assert_int_equal(rd(f), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(rd(f), 3);
+	EXPECT(f, "acct-0003.csv:1:d1");
 }
 
 static void
@@ -572,6 +631,7 @@ main(void)
 		T(acct_tail_file_that_disappears_and_comes_back),
 		T(acct_tail_no_match_then_directory_appears_logged_once),
 		T(acct_tail_unreadable_directory_is_retried),
+		T(acct_tail_unreadable_file_is_passed_over),
 		T(acct_tail_too_long_line_reported_once),
 		T(acct_tail_start_age_skips_old_files),
 		T(acct_tail_budget_bounds_each_call),

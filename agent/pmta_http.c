@@ -301,6 +301,11 @@ pmta_http_get(struct pmta_http *h, const char *path, const char **body, size_t *
 			snprintf(err, errlen, "HTTP %ld on %s: redirect to another host refused", code, path);
 			return PMTA_API_HTTP_ERROR;
 		}
+		/* Nor from https down to http: the key would cross the wire in clear. */
+		if (strncasecmp(url, "https:", 6) == 0 && strncasecmp(loc, "https:", 6) != 0) {
+			snprintf(err, errlen, "HTTP %ld on %s: redirect from https to http refused", code, path);
+			return PMTA_API_HTTP_ERROR;
+		}
 		/* loc belongs to curl until the next transfer: copy it now. */
 		snprintf(url, sizeof(url), "%s", loc);
 	}

@@ -250,6 +250,14 @@ parse_rsp(const char *buf, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "page too large");
 		return NULL;
 	}
+	/*
+	 * PowerMTA writes ASCII/UTF-8. A NUL byte means another encoding
+	 * (UTF-16 would hide the DOCTYPE from the check below) or binary junk.
+	 */
+	if (memchr(buf, '\0', len)) {
+		snprintf(err, errlen, "not XML: a NUL byte, not UTF-8 text");
+		return NULL;
+	}
 	/* Cheap refusal before libxml2 reads any declaration. */
 	if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8)) {
 		snprintf(err, errlen, "DOCTYPE not allowed (PowerMTA never sends one)");

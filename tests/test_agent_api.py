@@ -177,6 +177,41 @@ def test_faults_keep_last_data_and_say_why():
         assert KEY not in log and "HTTP 500" in log
 
 
+def test_tls_verification_and_redirects():
+    """https is verified against pmtaApiCaFile (refused without it, unless
+    pmtaApiTlsVerify no); a redirect is followed on the same host only (PowerMTA
+    5's http -> https), never to another host nor from https down to http."""
+    with Env("api-tls") as env:
+        env.start_snmpd()
+        tls = Sim(env, BASE, tls=True)
+        plain = Sim(env, dict(BASE, hostName="plain.example.net"))
+        to_tls = Sim(env, dict(BASE, mode="redirect", redirect_to=tls.url))
+        to_other = Sim(env, dict(BASE, mode="redirect", redirect_to=tls.url.replace("127.0.0.1", "localhost")))
+        down = Sim(env, dict(BASE, mode="redirect", redirect_to=plain.url), tls=True)
+        env.start_agent(f"""pmtaPollInterval 1
+pmtaApiTimeout 2
+pmtaInstance verified {tls.url}
+pmtaApiCaFile verified {tls.ca_file}
+pmtaInstance unverified {tls.url}
+pmtaInstance insecure {tls.url}
+pmtaApiTlsVerify insecure no
+pmtaInstance to-tls {to_tls.url}
+pmtaApiCaFile to-tls {tls.ca_file}
+pmtaInstance to-other {to_other.url}
+pmtaApiCaFile to-other {tls.ca_file}
+pmtaInstance downgrade {down.url}
+pmtaApiCaFile downgrade {down.ca_file}
+""")
+        want = {1: "1", 2: "2", 3: "1", 4: "1", 5: "3", 6: "3"}
+        wait_for(lambda: all(env.get(f"pmtaInstanceApiStatus.{i}") == v for i, v in want.items()), 15,
+                 "every instance's status")
+        assert "certificate" in env.get("pmtaInstanceApiLastError.2"), env.get("pmtaInstanceApiLastError.2")
+        assert env.get("pmtaInstanceHostName.4") == "mta1.example.net"     # served by the https one
+        assert "redirect to another host refused" in env.get("pmtaInstanceApiLastError.5")
+        assert "redirect from https to http refused" in env.get("pmtaInstanceApiLastError.6")
+        assert env.get("pmtaInstanceHostName.6") == ""
+
+
 def test_counters_going_backwards_set_discontinuity():
     with Env("api-reset") as env:
         s1, _ = start(env)
@@ -236,6 +271,7 @@ def test_sigterm_exits_and_removes_pid_file():
 
 if __name__ == "__main__":
     main([test_instance_table_matches_status_page, test_connection_and_queue_tables,
-          test_faults_keep_last_data_and_say_why, test_counters_going_backwards_set_discontinuity,
+          test_faults_keep_last_data_and_say_why, test_tls_verification_and_redirects,
+          test_counters_going_backwards_set_discontinuity,
           test_set_is_refused_as_not_writable, test_config_check_reports_every_error_with_file_and_line,
           test_sigterm_exits_and_removes_pid_file])

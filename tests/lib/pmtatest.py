@@ -371,7 +371,10 @@ class Env:
         return self
 
     def __exit__(self, et, ev, tb):
-        for p in reversed(self.procs):
+        # the agent first: snmpd restarted by a test comes later in procs, and the
+        # agent should not see its master go while it may be registering
+        agent = getattr(self, "agent", None)
+        for p in sorted(reversed(self.procs), key=lambda p: p is not agent):
             try:
                 p.stop()
             except Exception as e:  # still stop the others
@@ -484,6 +487,22 @@ class Env:
             ready = ready or (lambda env: env.get("pmtaAgentVersion.0") is not None)
             wait_for(lambda: ready(self), 15, "the agent to be ready", abort=self.agent.exited)
         return self.agent
+
+    # (entry, first readable column) of every table the agent registers
+    TABLE_ENTRIES = [("pmtaInstanceEntry", 2), ("pmtaConnectionEntry", 2), ("pmtaQueueEntry", 2),
+                     ("pmtaVmtaEntry", 2), ("pmtaDomainEntry", 2), ("pmtaJobEntry", 2),
+                     ("pmtaBounceEntry", 2), ("pmtaDeferralEntry", 3), ("pmtaLatencyEntry", 3),
+                     ("pmtaAlarmEntry", 2), ("pmtaThresholdEntry", 2)]
+
+    def registered(self):
+        """True once snmpd knows every region of the agent: the scalars and each table
+        answer (a value or noSuchInstance), none says noSuchObject. The agent registers
+        region by region after it connects, so one object answering does not mean the
+        registration is over (snmpd killed in the middle of it is another test)."""
+        names = ["PMTA-MONITOR-MIB::pmtaAgentVersion.0"] + \
+                [f"PMTA-MONITOR-MIB::{e}.{c}.1" for e, c in self.TABLE_ENTRIES]
+        r = self.run(["snmpget", "-OQ"] + self.snmp_args() + names)
+        return r.returncode == 0 and r.stdout.count(" = ") == len(names) and "No Such Object" not in r.stdout
 
     def agent_log(self):
         return read_text(self.agent_log_path)

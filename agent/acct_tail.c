@@ -69,6 +69,8 @@ struct acct_tail {
 
 	struct file_id done[TAIL_DONE_MAX];	/* a ring of finished files */
 	unsigned n_done, next_done;
+	struct timespec open_mtime;	/* the current (or last) file's mtime when opened */
+	bool older_logged;	/* an older file sorting later was reported */
 
 	char *buf;		/* the partial line at the front, then new data */
 	size_t have;
@@ -203,12 +205,26 @@ glob_state_log(struct acct_tail *t, int rc)
 	}
 }
 
+static bool
+mtime_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /*
  * The file to read after the current (or last) one: the first match in name
  * order that is the current name with another inode (re-created) or a later
  * name, a regular file, neither the open file nor a finished one, modified
- * since the start cutoff, and, when need_data, not empty (so the writer has
+ * since the start cutoff, not last modified before the current file was
+ * when it was opened, and, when need_data, not empty (so the writer has
  * moved to it). Returns a malloc'd path, or NULL.
+ *
+ * The mtime test is for a glob that also takes in logrotate's copies of a
+ * fixed name (acct.csv* with acct.csv.1): their names sort after the live
+ * file's, so without it the reader would move on to them and, its name
+ * cursor past the live file, never come back to it. It compares with the
+ * mtime at opening, not the current one, because a writer may still add to
+ * the old file after its first lines in the new one, which is then newer.
  */
 static char *
 successor_find(struct acct_tail *t, bool need_data)
@@ -239,6 +255,14 @@ successor_find(struct acct_tail *t, bool need_data)
 			continue;
 		if (need_data && sb.st_size == 0)
 			continue;
+		if (t->path && mtime_before(&sb.st_mtim, &t->open_mtime)) {
+			if (!t->older_logged)
+				log_msg(LOG_WARNING, "accounting files %s: %s sorts after %s but is "
+				    "older than it: passed over (rotated copies in the glob? name the live "
+				    "file alone)", t->pattern, p, t->path);
+			t->older_logged = true;
+			continue;
+		}
 		found = strdup(p);
 	}
 	globfree(&g);
@@ -310,6 +334,7 @@ current_open(struct acct_tail *t, char *path)
 	t->fd = fd;
 	t->dev = sb.st_dev;
 	t->ino = sb.st_ino;
+	t->open_mtime = sb.st_mtim;
 	t->off = 0;
 	t->lineno = 0;
 	t->have = 0;

@@ -342,6 +342,42 @@ acct_tail_rotated_name_matching_glob_not_read_twice(void **state)
 	assert_int_equal(rd(f), 0);
 }
 
+/*
+ * A glob that takes in logrotate's copies (acct.csv* with acct.csv.1 and .2
+ * already there at start): the copies sort after the live file but are
+ * older. Read after it, they would leave the name cursor past the live file,
+ * whose new lines would then never be read.
+ */
+static void
+acct_tail_older_rotated_copies_do_not_stall_the_live_file(void **state)
+{
+	struct fx *f = *state;
+
+	put(f, "acct.csv.2", "old2\n", 1);
+	put(f, "acct.csv.1", "old1\n", 1);
+	put(f, "acct.csv", "c1\n", 1);
+	age(f, "acct.csv.2", 300);
+	age(f, "acct.csv.1", 200);
+	log_warning[0] = '\0';
+	tail_open(f, "acct.csv*", 0, 0);
+	rd(f);
+	EXPECT(f, "acct.csv:1:c1");
+	assert_non_null(strstr(log_warning, "acct.csv.1 sorts after"));
+	put(f, "acct.csv", "c2\n", 0);
+	assert_int_equal(rd(f), 3);
+	EXPECT(f, "acct.csv:2:c2");
+	/* rotated again: the live file's rest, then the new live file */
+	move(f, "acct.csv.1", "acct.csv.2");
+	move(f, "acct.csv", "acct.csv.1");
+	put(f, "acct.csv.1", "c3\n", 0);
+	put(f, "acct.csv", "d1\n", 1);
+	rd(f);
+	EXPECT(f, "acct.csv:3:c3", "acct.csv:1:d1");
+	put(f, "acct.csv", "d2\n", 0);
+	assert_int_equal(rd(f), 3);
+	EXPECT(f, "acct.csv:2:d2");
+}
+
 static void
 acct_tail_copytruncate_restarts_from_zero(void **state)
 {
@@ -625,6 +661,7 @@ main(void)
 		T(acct_tail_partial_line_held_until_newline),
 		T(acct_tail_rename_then_create_finishes_old_inode),
 		T(acct_tail_rotated_name_matching_glob_not_read_twice),
+		T(acct_tail_older_rotated_copies_do_not_stall_the_live_file),
 		T(acct_tail_copytruncate_restarts_from_zero),
 		T(acct_tail_copytruncate_outgrown_before_next_read),
 		T(acct_tail_deleted_file_finished_through_open_fd),

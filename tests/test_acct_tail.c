@@ -378,6 +378,40 @@ acct_tail_older_rotated_copies_do_not_stall_the_live_file(void **state)
 	EXPECT(f, "acct.csv:2:d2");
 }
 
+/*
+ * More rotations under a wide glob than the ring of finished files holds:
+ * a copy that has left the ring is still older than the live file was when
+ * it was opened, so it is not read again. Each file gets its own minute.
+ */
+static void
+acct_tail_copies_beyond_the_finished_ring_not_read_again(void **state)
+{
+	struct fx *f = *state;
+	char from[32], to[32], line[32], want[32];
+	int i, j;
+
+	put(f, "acct.csv", "r0\n", 1);
+	age(f, "acct.csv", 1000);
+	tail_open(f, "acct.csv*", 0, 0);
+	rd(f);
+	EXPECT(f, "acct.csv:1:r0");
+	for (i = 1; i <= 12; i++) {
+		for (j = i - 1; j >= 1; j--) {
+			snprintf(from, sizeof(from), "acct.csv.%d", j);
+			snprintf(to, sizeof(to), "acct.csv.%d", j + 1);
+			move(f, from, to);
+		}
+		move(f, "acct.csv", "acct.csv.1");
+		snprintf(line, sizeof(line), "r%d\n", i);
+		put(f, "acct.csv", line, 1);
+		age(f, "acct.csv", 1000 - 60 * i);
+		rd(f);
+		snprintf(want, sizeof(want), "acct.csv:1:r%d", i);
+		EXPECT(f, want);
+		assert_int_equal(rd(f), 0);
+	}
+}
+
 static void
 acct_tail_copytruncate_restarts_from_zero(void **state)
 {
@@ -662,6 +696,7 @@ main(void)
 		T(acct_tail_rename_then_create_finishes_old_inode),
 		T(acct_tail_rotated_name_matching_glob_not_read_twice),
 		T(acct_tail_older_rotated_copies_do_not_stall_the_live_file),
+		T(acct_tail_copies_beyond_the_finished_ring_not_read_again),
 		T(acct_tail_copytruncate_restarts_from_zero),
 		T(acct_tail_copytruncate_outgrown_before_next_read),
 		T(acct_tail_deleted_file_finished_through_open_fd),

@@ -215,9 +215,9 @@ mtime_before(const struct timespec *a, const struct timespec *b)
  * The file to read after the current (or last) one: the first match in name
  * order that is the current name with another inode (re-created) or a later
  * name, a regular file, neither the open file nor a finished one, modified
- * since the start cutoff, not last modified before the current file was
- * when it was opened, and, when need_data, not empty (so the writer has
- * moved to it). Returns a malloc'd path, or NULL.
+ * since the start cutoff, not older than the current file was when it was
+ * opened, and, when need_data, not empty (so the writer has moved to it).
+ * Returns a malloc'd path, or NULL.
  *
  * The mtime test is for a glob that also takes in logrotate's copies of a
  * fixed name (acct.csv* with acct.csv.1): their names sort after the live

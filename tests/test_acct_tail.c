@@ -239,6 +239,13 @@ acct_tail_reads_glob_in_name_order_then_follows(void **state)
 	put(f, "acct-0001.csv", "b1\n", 1);
 	put(f, "acct-0000.csv", "a1\r\na2\n", 1);
 	put(f, "other.txt", "not matched\n", 1);
+	/*
+	 * Created second, but the names decide. Its mtime is set back so the
+	 * times agree with the names: a later name older than the file being
+	 * read is passed over (acct_tail_older_rotated_copies_...), and without
+	 * this the test depended on both writes landing in one clock tick.
+	 */
+	age(f, "acct-0000.csv", 60);
 	tail_open(f, "acct-*.csv", 0, 0);
 	assert_int_equal(rd(f), 10);
 	EXPECT(f, "acct-0000.csv:1:a1", "acct-0000.csv:2:a2", "acct-0001.csv:1:b1");

@@ -426,6 +426,15 @@ agent_run(const struct agent_opts *o)
 	 */
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	/*
+	 * Even so, net-snmp's TLS set-up (run by init_snmp whatever the
+	 * transport) creates PERSISTENT_DIR/cert_indexes, as root before the
+	 * privilege drop (/var/lib/snmp, made if absent), and logs "Created
+	 * directory" on its first start. A path below a file cannot be created:
+	 * the agent leaves no directory behind and prints nothing about it.
+	 * This overrides $SNMP_PERSISTENT_DIR on purpose.
+	 */
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, "/dev/null");
 	if (o->socket)
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, o->socket);
 

@@ -10,8 +10,7 @@ base=$(ls -d /usr/lib/erlang/lib/snmp-*/mibs 2>/dev/null | head -1)
 for tool in smidump snmptranslate; do
 	command -v $tool >/dev/null || { echo "FAIL: $tool is missing" >&2; exit 1; }
 done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$top_srcdir/tests/lib/snmp-env.sh"	# sets $tmp
 
 "$top_builddir/tests/mib_oids_dump" | sort >"$tmp/header"
 SMIPATH="$base:$top_srcdir/mibs" smidump -f identifiers "$top_srcdir/mibs/PMTA-MONITOR-MIB.txt" |
@@ -24,12 +23,12 @@ if ! diff -u "$tmp/mib" "$tmp/header"; then
 fi
 
 # net-snmp must read the same tree, silently: -Tz lists every node it loaded.
-# MIBS is cleared so that only this module (and what it imports) is loaded.
+# MIBS is cleared (snmp-env.sh) so that only this module and its imports load.
 snmp() {
-	MIBS= snmptranslate -M "$base:$top_srcdir/mibs" -m PMTA-MONITOR-MIB "$@"
+	snmptranslate -M "$base:$top_srcdir/mibs" -m PMTA-MONITOR-MIB "$@"
 }
 snmp -Tz >"$tmp/tz" 2>"$tmp/tz.err"
-if [ -s "$tmp/tz.err" ]; then
+if [ -n "$(snmp_complaints "$tmp/tz.err")" ]; then
 	echo "FAIL: net-snmp complains while loading the MIB:" >&2
 	cat "$tmp/tz.err" >&2
 	exit 1

@@ -235,27 +235,32 @@ def test_set_is_refused_as_not_writable():
 def test_config_check_reports_every_error_with_file_and_line():
     with Env("api-config") as env:
         good = env.write_conf("pmtaInstance a http://127.0.0.1:1\npmtaPollInterval 5\n", "good.conf")
-        r = subprocess.run([AGENT, "-n", "-c", good], capture_output=True, text=True, timeout=10)
+        r = subprocess.run([AGENT, "-n", "-c", good], capture_output=True, text=True, timeout=10,
+                           env=env.snmp_env())
         assert r.returncode == 0, r.stderr
         bad = env.write_conf("pmtaInstance a http://127.0.0.1:1\n"
                              "pmtaPollInterval soon\n"
                              "pmtaFrobnicate 1\n"
                              "pmtaThreshold t bounceRate domain:x warn=3 crit=5\n"
                              "pmtaApiKey nosuch " + KEY + "\n", "bad.conf")
-        r = subprocess.run([AGENT, "-n", "-c", bad], capture_output=True, text=True, timeout=10)
+        r = subprocess.run([AGENT, "-n", "-c", bad], capture_output=True, text=True, timeout=10,
+                           env=env.snmp_env())
         assert r.returncode != 0
         for line in (2, 3, 4, 5):
             assert f"bad.conf: line {line}:" in r.stderr, (line, r.stderr)
         # a key readable by others is refused
         secret = env.write_conf(f"pmtaInstance a http://127.0.0.1:1\npmtaApiKey a {KEY}\n", "secret.conf")
         os.chmod(secret, 0o644)
-        r = subprocess.run([AGENT, "-n", "-c", secret], capture_output=True, text=True, timeout=10)
+        r = subprocess.run([AGENT, "-n", "-c", secret], capture_output=True, text=True, timeout=10,
+                           env=env.snmp_env())
         assert r.returncode != 0 and "readable by other users" in r.stderr, r.stderr
         assert KEY not in r.stderr
         os.chmod(secret, 0o600)
-        r = subprocess.run([AGENT, "-n", "-c", secret], capture_output=True, text=True, timeout=10)
+        r = subprocess.run([AGENT, "-n", "-c", secret], capture_output=True, text=True, timeout=10,
+                           env=env.snmp_env())
         assert r.returncode == 0, r.stderr
-        r = subprocess.run([AGENT, "-V"], capture_output=True, text=True, timeout=10)
+        r = subprocess.run([AGENT, "-V"], capture_output=True, text=True, timeout=10,
+                           env=env.snmp_env())
         assert r.returncode == 0 and "pmta-monitor-agent" in r.stdout
 
 

@@ -225,7 +225,8 @@ def start_world(env):
 
 def plugin(w, *args, port=None, timeout=20, env=None):
     argv = [sys.executable, PLUGIN, "-H", "127.0.0.1", "-p", str(port or w.port)] + list(args)
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+    # the harness's environment (its own HOME and net-snmp directories) unless a test sets one
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env or w.env.snmp_env())
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 
@@ -387,7 +388,7 @@ def test_secrets_stay_out_of_the_snmp_tools_argv(w):
         with open(os.path.join(bindir, tool), "w") as f:
             f.write(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {log}\nexec {real} "$@"\n')
         os.chmod(os.path.join(bindir, tool), 0o755)
-    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+    env = dict(w.env.snmp_env(), PATH=bindir + os.pathsep + os.environ["PATH"])
     expect(w, 0, "PMTA QUEUE OK - ", "-C", "public", "-i", "mta1", "-m", "queue", env=env)
     expect(w, 0, "PMTA API OK - ", "-v", "3", "-u", "nagios", "-A", V3_AUTH, "-X", "nagios-priv-pw",
            "-i", "mta1", "-m", "api", env=env)

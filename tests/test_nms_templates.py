@@ -18,8 +18,11 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 TOP = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from pmtatest import snmp_complaints, snmp_tool_env  # noqa: E402
 MIB_FILE = os.path.join(TOP, "mibs", "PMTA-MONITOR-MIB.txt")
 ZABBIX = os.path.join(TOP, "conf", "zabbix", "pmta-monitor.yaml")
 LIBRENMS = os.path.join(TOP, "conf", "librenms", "pmta-monitor.yaml")
@@ -241,11 +244,15 @@ class Mib:
         """snmptranslate -Td -On over many OIDs at once: oid -> name, enumeration."""
         if not oids:
             return {}
-        env = dict(os.environ, MIBS="")
-        res = subprocess.run(["snmptranslate", "-M", "+" + self.base + ":" + os.path.join(TOP, "mibs"),
-                              "-m", "PMTA-MONITOR-MIB", "-Td", "-On"] + list(oids),
-                             env=env, capture_output=True, text=True)
-        check(res.returncode == 0 and not res.stderr.strip(), f"snmptranslate ran cleanly: {res.stderr.strip()}")
+        # its own home, persistent directory and config path: nothing of the
+        # machine's history; stdout is the answer, stderr only complaints
+        with tempfile.TemporaryDirectory(prefix="pmta-nms-") as tmp:
+            env = snmp_tool_env(tmp)
+            res = subprocess.run(["snmptranslate", "-M", "+" + self.base + ":" + os.path.join(TOP, "mibs"),
+                                  "-m", "PMTA-MONITOR-MIB", "-Td", "-On"] + list(oids),
+                                 env=env, capture_output=True, text=True)
+            err = snmp_complaints(res.stderr, env)
+        check(res.returncode == 0 and not err, f"snmptranslate ran cleanly: {err}")
         out = {}
         for block in res.stdout.strip().split("\n\n"):
             lines = block.strip().split("\n")

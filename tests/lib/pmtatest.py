@@ -42,6 +42,23 @@ SIM = os.path.join(TOP_SRCDIR, "scripts", "pmta-sim")
 MIB_FILE = os.path.join(TOP_SRCDIR, "mibs", "PMTA-MONITOR-MIB.txt")
 
 
+def snmp_tool_env(tmp):
+    """The environment for a net-snmp program run outside an Env (see
+    Env.snmp_env): home, persistent directory and configuration path under tmp,
+    no default MIB list."""
+    os.makedirs(os.path.join(tmp, "snmpconf"), exist_ok=True)
+    return dict(os.environ, MIBS="", HOME=tmp, SNMP_PERSISTENT_DIR=os.path.join(tmp, "persist"),
+                SNMPCONFPATH=os.path.join(tmp, "snmpconf"))
+
+
+def snmp_complaints(stderr, env):
+    """A net-snmp program's stderr less its notices about making the persistent
+    directory (the first run in a new one prints "Created directory: ...")."""
+    persist = env.get("SNMP_PERSISTENT_DIR", "")
+    return "\n".join(line for line in stderr.splitlines()
+                     if not (persist and line.startswith("Created directory: " + persist))).strip()
+
+
 def find_base_mibs():
     dirs = sorted(glob.glob("/usr/lib/erlang/lib/snmp-*/mibs"))
     if not dirs:
@@ -411,8 +428,16 @@ class Env:
         return sim
 
     def snmp_env(self):
+        """The environment of every net-snmp program a test starts (snmpd, snmptrapd,
+        the tools, the agent): this test's own home, persistent directory and
+        (empty) configuration path, and no default MIB list (each tool gets -m).
+        So neither ~/.snmp, /var/lib/snmp nor /etc/snmp/snmp.conf changes what a
+        run sees: the first run on a new machine and the hundredth on an old one
+        are the same. net-snmp's notices ("Created directory: ...") go to stderr,
+        which no parser reads as the answer."""
         e = dict(os.environ)
-        e.update(MIBS="", HOME=self.tmp, SNMP_PERSISTENT_DIR=self.path("persist"))
+        e.update(MIBS="", HOME=self.tmp, SNMP_PERSISTENT_DIR=self.path("persist"),
+                 SNMPCONFPATH=self.mkdir("snmpconf"))
         return e
 
     # --- snmpd and snmptrapd ---
@@ -482,7 +507,7 @@ class Env:
             prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         self.agent = self.spawn("agent", prefix + AGENT_WRAPPER + [AGENT, "-f", "-c", conf, "-x", "unix:" + self.socket,
                                                    "-Lf", self.agent_log_path, "-p", self.agent_pidfile] +
-                                list(extra_args))
+                                list(extra_args), env=self.snmp_env())
         if wait:
             ready = ready or (lambda env: env.get("pmtaAgentVersion.0") is not None)
             wait_for(lambda: ready(self), 15, "the agent to be ready", abort=self.agent.exited)

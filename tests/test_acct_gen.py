@@ -1,4 +1,4 @@
-"""scripts/acct-gen is self-consistent: its files parse with Python's csv
+"""tests/tools/acct-gen is self-consistent: its files parse with Python's csv
 module by each file's own header, hold the variety issue 3 asks for, and its
 expected figures equal a second count made here from the files alone (with
 csv, datetime and different code), also after appends and every rotation."""
@@ -16,7 +16,7 @@ import time
 import unittest
 
 TOP = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-GEN = os.path.join(TOP, "scripts", "acct-gen")
+GEN = os.path.join(TOP, "tests", "tools", "acct-gen")
 BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
 NOW = 1_760_000_000
 HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}

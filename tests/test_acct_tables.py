@@ -1,4 +1,4 @@
-"""Issue 3 end to end: scripts/acct-gen writes realistic accounting files and the
+"""Issue 3 end to end: tests/tools/acct-gen writes realistic accounting files and the
 figures they must give; the agent reads them under a real snmpd and every table
 is compared with what snmpwalk returns; then lines are appended and the files
 rotated while the agent runs, and everything is compared again."""
@@ -11,7 +11,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from pmtatest import TOP_SRCDIR, Env, main, wait_for  # noqa: E402
 
-GEN = os.path.join(TOP_SRCDIR, "scripts", "acct-gen")
+GEN = os.path.join(TOP_SRCDIR, "tests", "tools", "acct-gen")
 ROOT = ".1.3.6.1.4.1.32473.25.1"
 
 

@@ -1,4 +1,4 @@
-"""scripts/check_pmta_snmp: unit tests of its range parser, string index
+"""contrib/nagios/check_pmta_snmp: unit tests of its range parser, string index
 encoding and output parsing, then every metric and threshold outcome against
 a running agent (real snmpd, the simulator, accounting files written here)."""
 import importlib.machinery
@@ -12,9 +12,10 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pmtatest import TOP_SRCDIR, Env, Sim, free_port, wait_for  # noqa: E402
+from pmtatest import TOP_BUILDDIR, Env, Sim, free_port, wait_for  # noqa: E402
 
-PLUGIN = os.path.join(TOP_SRCDIR, "scripts", "check_pmta_snmp")
+# written by the build from contrib/nagios/check_pmta_snmp.in (mk/nagios.am)
+PLUGIN = os.path.join(TOP_BUILDDIR, "contrib", "nagios", "check_pmta_snmp")
 
 
 def load_plugin():

@@ -1,4 +1,4 @@
-"""The PowerMTA simulator (scripts/pmta-sim) itself: pages match the scenario
+"""The PowerMTA simulator (tests/tools/pmta-sim) itself: pages match the scenario
 and the shape of real PowerMTA output, the API key is enforced and never
 logged, the scenario is re-read when rewritten, and every fault mode does what
 the tests of the agent rely on. Needs no agent and no snmpd."""
@@ -388,7 +388,7 @@ def test_restart_keeps_port():
 
 
 def test_demo_scenario_is_busy():
-    with open(os.path.join(TOP_SRCDIR, "scripts", "scenarios", "demo.json")) as f:
+    with open(os.path.join(TOP_SRCDIR, "tests", "tools", "scenarios", "demo.json")) as f:
         demo = json.load(f)
     with Env("sim-demo") as env:
         sim = env.start_sim(demo)

@@ -38,7 +38,7 @@ TOP_BUILDDIR = os.environ.get("top_builddir") or os.path.join(TOP_SRCDIR, "build
 AGENT = os.path.join(TOP_BUILDDIR, "agent", "pmta-monitor-agent")
 # A command the agent runs under, e.g. "valgrind --error-exitcode=99 ..." (scripts/check-sanitizers).
 AGENT_WRAPPER = os.environ.get("PMTA_AGENT_WRAPPER", "").split()
-SIM = os.path.join(TOP_SRCDIR, "scripts", "pmta-sim")
+SIM = os.path.join(TOP_SRCDIR, "tests", "tools", "pmta-sim")
 MIB_FILE = os.path.join(TOP_SRCDIR, "mibs", "PMTA-MONITOR-MIB.txt")
 
 
@@ -422,7 +422,7 @@ class Env:
         return p
 
     def start_sim(self, scenario, api_key=None, tls=False):
-        """The PowerMTA simulator on a free port, serving scenario (a dict); see scripts/pmta-sim."""
+        """The PowerMTA simulator on a free port, serving scenario (a dict); see tests/tools/pmta-sim."""
         sim = Sim(self, scenario, api_key=api_key, tls=tls)
         self.sims.append(sim)
         return sim

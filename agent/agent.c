@@ -101,7 +101,7 @@ alarm_table_build(void)
 	free(t->row);
 	t->row = rows;
 	t->n = n;
-	mib_table_index_by_number(t);
+	snap_table_index_by_scope(t);
 	mib.active_alarms = (uint32_t)n;
 }
 
@@ -224,7 +224,7 @@ thresholds_build(const struct cfg *c, struct snap_table *t)
 		r->col[PMTA_THRESHOLD_WINDOW] = th->window ? th->window : c->stats_window;
 	}
 	t->n = c->n_th;
-	return mib_table_index_by_number(t);
+	return snap_table_index_by_scope(t);
 }
 
 static void
@@ -467,7 +467,7 @@ agent_run(const struct agent_opts *o)
 	mib.stats_window = cfg->stats_window;
 	if (mib_notify_init(cfg->trap_rate_limit) < 0)
 		goto out;
-	if (thresholds_build(cfg, &mib.thresholds) < 0 || mib_table_index_by_number(&mib.alarms) < 0)
+	if (thresholds_build(cfg, &mib.thresholds) < 0 || snap_table_index_by_scope(&mib.alarms) < 0)
 		goto out;
 
 	if (!o->foreground && netsnmp_daemonize(1, snmp_stderrlog_status()) != 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alarm.h"
+#include "base.h"
 
 struct alarm_engine {
 	struct alarm **a;	/* ascending index */
@@ -68,13 +69,6 @@ alarm_level_next(enum alarm_level cur, uint64_t value, uint64_t warn, uint64_t c
 	return up > l ? up : l;
 }
 
-static bool
-is_rate(enum cfg_metric m)
-{
-	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
-	    m == CFG_METRIC_DEFERRAL_RATE;
-}
-
 static void
 emit(struct alarm_engine *e, struct alarm *a, bool raise, enum alarm_level level,
      uint64_t threshold, alarm_event_fn cb, void *arg)
@@ -136,15 +130,8 @@ add(struct alarm_engine *e, const struct cfg_threshold *th, const char *instance
 
 	if (e->n == ALARM_MAX)
 		return NULL;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct alarm **p = realloc(e->a, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		e->a = p;
-		e->cap = cap;
-	}
+	if (base_grow((void **)&e->a, &e->cap, e->n + 1, sizeof(*e->a), 16, ALARM_MAX) < 0)
+		return NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
@@ -173,13 +160,7 @@ struct subject_map {
 static uint32_t
 str_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
+	return base_fnv1a(s, strlen(s));
 }
 
 void
@@ -217,7 +198,7 @@ alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, cons
 		uint64_t v = vals[i].value;
 		struct alarm *a = NULL;
 
-		if (is_rate(th->metric) && vals[i].samples < th->min_samples)
+		if (cfg_metric_is_rate(th->metric) && vals[i].samples < th->min_samples)
 			v = 0;
 		if (m.slot) {
 			size_t h;

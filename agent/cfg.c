@@ -39,11 +39,17 @@ cfg_metric_name(enum cfg_metric m)
 	return "?";
 }
 
-static bool
-metric_is_rate(enum cfg_metric m)
+bool
+cfg_metric_is_rate(enum cfg_metric m)
 {
 	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
 	    m == CFG_METRIC_DEFERRAL_RATE;
+}
+
+bool
+cfg_metric_is_acct(enum cfg_metric m)
+{
+	return cfg_metric_is_rate(m) || m == CFG_METRIC_LATENCY_P95;
 }
 
 struct cfg *
@@ -299,7 +305,7 @@ parse_hard_cats(struct cfg *c, const char *args, char *err, size_t errlen)
 static int
 parse_level(enum cfg_metric m, const char *s, uint32_t *out)
 {
-	if (metric_is_rate(m)) {
+	if (cfg_metric_is_rate(m)) {
 		char *end;
 		double v;
 
@@ -461,7 +467,7 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 		fail(err, errlen, "warn=%s is above crit", w[3]);
 		goto out;
 	}
-	if (t.window && !(metric_is_rate(t.metric) || t.metric == CFG_METRIC_LATENCY_P95)) {
+	if (t.window && !cfg_metric_is_acct(t.metric)) {
 		fail(err, errlen, "window= applies only to rate and latency metrics");
 		goto out;
 	}
@@ -471,7 +477,7 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 
 bad_value:
 	fail(err, errlen, "bad value in '%.128s'%s", w[i],
-	    metric_is_rate(t.metric) && (strncmp(w[i], "warn", 4) == 0 ||
+	    cfg_metric_is_rate(t.metric) && (strncmp(w[i], "warn", 4) == 0 ||
 	    strncmp(w[i], "crit", 4) == 0) ? " (rates are written with %, e.g. warn=3%)" : "");
 	goto out;
 bad_option:

@@ -9,6 +9,7 @@
 
 #include "acct_reader.h"
 #include "acct_stats.h"
+#include "base.h"
 #include "collector.h"
 #include "log.h"
 #include "poller.h"
@@ -87,13 +88,6 @@ rule_set_unref(struct collector *col, struct rule_set *rs)
 		rule_set_free(rs);
 }
 
-static bool
-rule_is_acct(enum cfg_metric m)
-{
-	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
-	    m == CFG_METRIC_DEFERRAL_RATE || m == CFG_METRIC_LATENCY_P95;
-}
-
 void
 collector_set_rules(struct collector *col, const struct cfg *c)
 {
@@ -107,7 +101,7 @@ collector_set_rules(struct collector *col, const struct cfg *c)
 	for (i = 0; i < c->n_th; i++) {
 		const struct cfg_threshold *th = &c->th[i];
 
-		if (!rule_is_acct(th->metric) || (th->instance && strcmp(th->instance, col->name) != 0))
+		if (!cfg_metric_is_acct(th->metric) || (th->instance && strcmp(th->instance, col->name) != 0))
 			continue;
 		rs->r[rs->n].name = strdup(th->rule);
 		rs->r[rs->n].metric = th->metric;
@@ -137,15 +131,8 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	size_t len = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
 	size_t rule_len = strlen(rule) + 1;
 
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		struct snap_metric *p = realloc(*m, c * sizeof(*p));
-
-		if (!p)
-			return -1;
-		*m = p;
-		*cap = c;
-	}
+	if (base_grow((void **)m, cap, *n + 1, sizeof(**m), 8, SIZE_MAX / sizeof(**m)) < 0)
+		return -1;
 	e = &(*m)[*n];
 	/*
 	 * The snapshot outlives the rule set (a reload may free it before the
@@ -160,14 +147,13 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	e->samples = attempts;
 	switch (metric) {
 	case CFG_METRIC_BOUNCE_RATE:
-		e->value = w->delivered + w->bounced ? w->bounced * 10000 / (w->delivered + w->bounced) : 0;
+		e->value = acct_window_bounce_rate(w);
 		break;
 	case CFG_METRIC_HARD_BOUNCE_RATE:
-		e->value = w->delivered + w->bounced ?
-		    w->hard_bounced * 10000 / (w->delivered + w->bounced) : 0;
+		e->value = acct_window_hard_bounce_rate(w);
 		break;
 	case CFG_METRIC_DEFERRAL_RATE:
-		e->value = attempts ? w->deferred * 10000 / attempts : 0;
+		e->value = acct_window_deferral_rate(w);
 		break;
 	default:
 		e->value = w->p95;
@@ -209,9 +195,8 @@ metrics_compute(struct collector *col, struct snap_source *src)
 		} else if (r->scope_name) {
 			char lower[256];
 
-			for (k = 0; r->scope_name[k] && k + 1 < sizeof(lower); k++)
-				lower[k] = (char)(r->scope_name[k] >= 'A' && r->scope_name[k] <= 'Z' ?
-				    r->scope_name[k] + 32 : r->scope_name[k]);
+			k = base_lower_copy(lower, sizeof(lower) - 1, r->scope_name,
+			    strlen(r->scope_name));
 			lower[k] = '\0';
 			if (acct_stats_window(col->stats, sc, sc == ACCT_SCOPE_DOMAIN ? lower :
 			    r->scope_name, r->window, src->now, &w) == 0)
@@ -258,7 +243,6 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	      void (*notify)(void *), void *notify_arg)
 {
 	struct collector *col = calloc(1, sizeof(*col));
-	pthread_condattr_t ca;
 
 	if (!col)
 		return NULL;
@@ -266,10 +250,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	col->notify = notify;
 	col->notify_arg = notify_arg;
 	pthread_mutex_init(&col->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&col->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	base_cond_init(&col->wake);
 	col->name = strdup(ci->name);
 	col->public_url = strdup(ci->public_url);
 	col->poller = poller_new(c, ci, on_api_result, col);
@@ -379,12 +360,7 @@ collector_run(void *arg)
 		if (read > 0)
 			continue;	/* a backlog: keep reading */
 
-		until = now;
-		until.tv_nsec += COLLECTOR_IDLE_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		base_deadline(&until, COLLECTOR_IDLE_MS);
 		pthread_mutex_lock(&col->lock);
 		while (!col->stop && !col->api_new &&
 		    pthread_cond_timedwait(&col->wake, &col->lock, &until) != ETIMEDOUT)

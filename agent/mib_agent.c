@@ -7,6 +7,7 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
+#include "base.h"
 #include "mib_agent.h"
 #include "mib_oids.h"
 
@@ -37,17 +38,11 @@ struct mib_table {
 
 static struct mib_state *state;
 
-static uint32_t
-gauge(uint64_t v)
-{
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 static void
 set_u(struct mib_val *v, u_char type, uint64_t u)
 {
 	v->type = type;
-	v->u = type == ASN_COUNTER64 ? u : gauge(u);
+	v->u = type == ASN_COUNTER64 ? u : base_sat32(u);
 }
 
 static void
@@ -614,20 +609,4 @@ mib_unregister(void)
 	if (scalar_reg)
 		netsnmp_unregister_handler(scalar_reg);
 	scalar_reg = NULL;
-}
-
-static size_t
-key_by_number(const void *e, oid *out)
-{
-	const struct snap_row *r = e;
-
-	out[0] = r->scope;
-	return 1;
-}
-
-int
-mib_table_index_by_number(struct snap_table *t)
-{
-	mib_rows_clear(&t->idx);
-	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key_by_number);
 }

@@ -4,22 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "mib_index.h"
 
 #define MIB_NAME_KEEP 55	/* bytes kept of a long name, then '~' + 8 hex digits */
-
-static uint32_t
-fnv1a(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
 
 size_t
 mib_name_index(const char *name, size_t len, char out[MIB_NAME_MAX])
@@ -31,7 +19,7 @@ mib_name_index(const char *name, size_t len, char out[MIB_NAME_MAX])
 		return len;
 	}
 	memcpy(out, name, MIB_NAME_KEEP);
-	snprintf(tail, sizeof(tail), "~%08x", fnv1a(name, len));
+	snprintf(tail, sizeof(tail), "~%08x", base_fnv1a(name, len));
 	memcpy(out + MIB_NAME_KEEP, tail, 9);
 	return MIB_NAME_KEEP + 9;
 }

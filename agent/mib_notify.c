@@ -7,6 +7,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include "api_result.h"
+#include "base.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
 #include "trap_limit.h"
@@ -72,8 +73,8 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 	static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };	/* snmpTrapOID.0 */
 	oid notif[] = { PMTA_OID_NOTIFICATIONS, 0 };
 	netsnmp_variable_list *vars = NULL;
-	u_long value = ev->value > UINT32_MAX ? UINT32_MAX : (u_long)ev->value;
-	u_long threshold = ev->threshold > UINT32_MAX ? UINT32_MAX : (u_long)ev->threshold;
+	u_long value = base_sat32(ev->value);
+	u_long threshold = base_sat32(ev->threshold);
 	long severity = ev->level == ALARM_CRITICAL ? PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
 	uint64_t held;
 

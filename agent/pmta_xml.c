@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "base.h"
 #include "pmta_xml.h"
 
 /*
@@ -201,31 +202,17 @@ digits(const char *s, int width, int *out)
 int
 pmta_xml_parse_time(const char *s, int64_t *out)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, se;
-	int64_t days;
-	bool leap;
 
 	if (!s || strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
 	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
 	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
 	    !digits(s + 17, 2, &se))
 		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || se > 60)
+	    (unsigned)d > base_days_in_month(y, (unsigned)mo) || h > 23 || mi > 59 || se > 60)
 		return -1;
-	/* Days since the epoch by the days-from-civil formula (no timegm: not in C11, may lock). */
-	{
-		int yy = y - (mo <= 2);
-		int era = yy / 400;
-		int yoe = yy - era * 400;
-		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = (int64_t)era * 146097 + doe - 719468;
-	}
-	*out = days * 86400 + h * 3600 + mi * 60 + se;
+	*out = base_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
 	return 0;
 }
 

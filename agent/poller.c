@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "log.h"
 #include "poller.h"
 #include "pmta_http.h"
@@ -67,7 +68,8 @@ poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn
 	p->publish = publish;
 	p->arg = arg;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
+	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
+	base_cond_init(&p->wake);
 	p->cur = api_result_new();
 	if (!p->cur)
 		goto fail;
@@ -230,8 +232,7 @@ poller_run(void *arg)
 			p->cur = r;
 			p->publish(p->arg, api_result_ref(r));
 		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += p->interval;
+		base_deadline(&until, p->interval * 1000UL);
 		pthread_mutex_lock(&p->lock);
 		while (!p->stop &&
 		    pthread_cond_timedwait(&p->wake, &p->lock, &until) != ETIMEDOUT)
@@ -248,15 +249,8 @@ poller_run(void *arg)
 int
 poller_start(struct poller *p)
 {
-	pthread_condattr_t ca;
 	int rc;
 
-	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&p->wake);
-	pthread_cond_init(&p->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	if (!p->http) {
 		/* Nothing to poll: publish the notConfigured state once. */
 		p->publish(p->arg, api_result_ref(p->cur));

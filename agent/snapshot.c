@@ -1,10 +1,10 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base.h"
 #include "mib_oids.h"
 #include "snapshot_acct.h"
 #include "snapshot_build.h"
@@ -98,13 +98,7 @@ struct name_map {
 static uint32_t
 name_hash(const char *s, bool fold)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)(fold ? tolower((unsigned char)*s) : *s);
-		h *= 16777619u;
-	}
-	return h;
+	return fold ? base_fnv1a_lower(s, strlen(s)) : base_fnv1a(s, strlen(s));
 }
 
 static bool
@@ -175,6 +169,13 @@ static int
 table_index(struct snap_table *t, size_t (*key)(const void *, oid *))
 {
 	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key);
+}
+
+int
+snap_table_index_by_scope(struct snap_table *t)
+{
+	mib_rows_clear(&t->idx);
+	return table_index(t, key_scope);
 }
 
 static void
@@ -253,7 +254,7 @@ snapshot_build(struct snap_source *src)
 	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0)
 		goto fail;
 
-	if (table_index(&s->tab[SNAP_CONN], key_scope) < 0 ||
+	if (snap_table_index_by_scope(&s->tab[SNAP_CONN]) < 0 ||
 	    table_index(&s->tab[SNAP_DOMAIN], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_VMTA], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_JOB], key_name) < 0 ||

@@ -69,4 +69,8 @@ struct snap_instance {
 
 void snapshot_free(struct snap_instance *s);
 
+/* (Re)builds t's index for rows whose whole index is the number in scope
+ * (connection direction; the agent's alarm and threshold tables). */
+int snap_table_index_by_scope(struct snap_table *t);
+
 #endif

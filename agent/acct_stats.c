@@ -159,7 +159,7 @@ table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t l
 	if (t->n >= s->c.max_rows) {
 		t->refused++;
 		if (s->now - t->last_log >= DROP_LOG_INTERVAL) {
-			log_msg(LOG_WARNING, "accounting: %s table full (pmtaMaxRows %zu): records "
+			log_warnx("accounting: %s table full (pmtaMaxRows %zu): records "
 			    "with new keys are not counted in it (%llu so far)", table_what[which],
 			    s->c.max_rows, (unsigned long long)t->refused);
 			t->last_log = s->now;
@@ -685,7 +685,7 @@ stats_expire(struct acct_stats *s, int64_t now)
 		uint64_t gone = table_age(t, now - (int64_t)s->c.idle_drop);
 
 		if (gone)
-			log_msg(LOG_INFO, "accounting: %llu %s rows without a record for %u s dropped",
+			log_info("accounting: %llu %s rows without a record for %u s dropped",
 			    (unsigned long long)gone, table_what[i], s->c.idle_drop);
 		for (j = 0; j < t->cap; j++)
 			if (t->slot[j].r)

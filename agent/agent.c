@@ -126,8 +126,8 @@ alarms_evaluate(const struct snap_instance *si)
 	/* At most one line a minute while the cap holds, not one per refused subject. */
 	if (alarm_engine_refused(alarms) > alarms_refused_logged &&
 	    mono_now() - alarms_refused_at >= 60) {
-		snmp_log(LOG_WARNING, "%d active alarms at most: %llu raises refused so far; "
-		    "narrow the pmtaThreshold scopes\n", ALARM_MAX,
+		log_warnx("%d active alarms at most: %llu raises refused so far; "
+		    "narrow the pmtaThreshold scopes", ALARM_MAX,
 		    (unsigned long long)alarm_engine_refused(alarms));
 		alarms_refused_logged = alarm_engine_refused(alarms);
 		alarms_refused_at = mono_now();
@@ -194,7 +194,7 @@ on_tick(unsigned int reg, void *arg)
 		replay_pending = 0;
 		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, NULL);
 		if (n)
-			snmp_log(LOG_NOTICE, "AgentX session open: sent %zu active alarm%s again\n",
+			log_notice("AgentX session open: sent %zu active alarm%s again",
 			    n, n == 1 ? "" : "s");
 	}
 }
@@ -314,17 +314,17 @@ reload(const char *path)
 	struct cfg *c = cfg_load_file(path);
 
 	if (!c) {
-		snmp_log(LOG_ERR, "SIGHUP: %s is invalid; keeping the running configuration\n", path);
+		log_errx("SIGHUP: %s is invalid; keeping the running configuration", path);
 		return;
 	}
 	if (!workers_same(cfg, c)) {
 		/* Instances or collection settings changed: start over with them. */
-		snmp_log(LOG_NOTICE, "SIGHUP: instances or collection settings changed; "
-		    "restarting collection (accounting counters start again)\n");
+		log_notice("SIGHUP: instances or collection settings changed; "
+		    "restarting collection (accounting counters start again)");
 		workers_stop();
 		instances_reset(c->n_inst);
 		if (workers_start(c) < 0)
-			snmp_log(LOG_ERR, "SIGHUP: some instances could not start\n");
+			log_errx("SIGHUP: some instances could not start");
 	} else {
 		size_t i;
 
@@ -341,7 +341,7 @@ reload(const char *path)
 	thresholds_build(c, &mib.thresholds);
 	cfg_free(cfg);
 	cfg = c;
-	snmp_log(LOG_INFO, "SIGHUP: configuration reloaded from %s\n", path);
+	log_info("SIGHUP: configuration reloaded from %s", path);
 }
 
 static int
@@ -350,7 +350,7 @@ pidfile_write(const char *path)
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
-		snmp_log(LOG_ERR, "%s: cannot write pid file: %s\n", path, strerror(errno));
+		log_err("%s: cannot write pid file", path);
 		return -1;
 	}
 	fprintf(f, "%ld\n", (long)getpid());
@@ -374,19 +374,19 @@ drop_privileges(const char *user)
 		return 0;
 	pw = getpwnam(name);
 	if (!pw) {
-		snmp_log(LOG_ERR, "pmtaRunAsUser %s: no such user\n", name);
+		log_errx("pmtaRunAsUser %s: no such user", name);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		snmp_log(LOG_ERR, "pmtaRunAsUser %s: the agent does not run as root\n", name);
+		log_errx("pmtaRunAsUser %s: the agent does not run as root", name);
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0 || setuid(0) == 0) {
-		snmp_log(LOG_ERR, "cannot become %s: %s\n", name, strerror(errno));
+		log_err("cannot become %s", name);
 		return -1;
 	}
-	snmp_log(LOG_INFO, "running as %s (uid %ld)\n", name, (long)pw->pw_uid);
+	log_info("running as %s (uid %ld)", name, (long)pw->pw_uid);
 	return 0;
 }
 
@@ -430,11 +430,11 @@ agent_run(const struct agent_opts *o)
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, o->socket);
 
 	if (stat(o->config, &sb) < 0) {
-		snmp_log(LOG_ERR, "%s: cannot read the configuration: %s\n", o->config, strerror(errno));
+		log_err("%s: cannot read the configuration", o->config);
 		return 1;
 	}
 	if (pmta_http_global_init() < 0) {
-		snmp_log(LOG_ERR, "cannot initialise libcurl\n");
+		log_errx("cannot initialise libcurl");
 		return 1;
 	}
 	pmta_xml_init();
@@ -478,7 +478,7 @@ agent_run(const struct agent_opts *o)
 		goto out;
 
 	if (pipe2(wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
-		snmp_log(LOG_ERR, "pipe: %s\n", strerror(errno));
+		log_err("pipe");
 		goto out;
 	}
 	register_readfd(wake_fd[0], on_wake, NULL);
@@ -490,7 +490,7 @@ agent_run(const struct agent_opts *o)
 	instances_reset(cfg->n_inst);
 	if (workers_start(cfg) < 0)
 		goto out;
-	snmp_log(LOG_INFO, "pmta-monitor-agent %s started: %zu instance%s\n", PACKAGE_VERSION,
+	log_info("pmta-monitor-agent %s started: %zu instance%s", PACKAGE_VERSION,
 	    cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
 
 	while (!got_term) {
@@ -500,7 +500,7 @@ agent_run(const struct agent_opts *o)
 			reload(o->config);
 		}
 	}
-	snmp_log(LOG_INFO, "pmta-monitor-agent stopping\n");
+	log_info("pmta-monitor-agent stopping");
 	rc = 0;
 out:
 	workers_stop();

@@ -282,7 +282,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	collector_set_rules(col, c);
 	return col;
 fail:
-	log_msg(LOG_ERR, "instance %s: cannot set up its collector", ci->name);
+	log_errx("instance %s: cannot set up its collector", ci->name);
 	collector_free(col);
 	return NULL;
 }
@@ -309,7 +309,7 @@ publish(struct collector *col)
 	}
 	s = snapshot_build(&src);
 	if (!s) {
-		log_msg(LOG_ERR, "instance %s: out of memory building its tables", col->name);
+		log_errx("instance %s: out of memory building its tables", col->name);
 		return;
 	}
 	pthread_mutex_lock(&col->lock);
@@ -376,7 +376,7 @@ collector_start(struct collector *col)
 	int rc = pthread_create(&col->thread, NULL, collector_run, col);
 
 	if (rc != 0) {
-		log_msg(LOG_ERR, "instance %s: cannot start collector: %s", col->name, strerror(rc));
+		log_emit(LOG_ERR, rc, "instance %s: cannot start collector", col->name);
 		return -1;
 	}
 	col->started = true;

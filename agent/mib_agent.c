@@ -8,6 +8,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include "base.h"
+#include "log.h"
 #include "mib_agent.h"
 #include "mib_oids.h"
 
@@ -562,7 +563,7 @@ mib_register(struct mib_state *st)
 	    OID_LENGTH(agent_oid), HANDLER_CAN_RONLY);
 	if (!scalar_reg || netsnmp_register_scalar_group(scalar_reg, PMTA_AGENT_VERSION,
 	    PMTA_AGENT_ALARMS_REFUSED) != MIB_REGISTERED_OK) {
-		snmp_log(LOG_ERR, "cannot register pmtaAgent scalars: is another copy running?\n");
+		log_errx("cannot register pmtaAgent scalars: is another copy running?");
 		scalar_reg = NULL;
 		return -1;
 	}
@@ -582,7 +583,7 @@ mib_register(struct mib_state *st)
 		ti->min_column = t->col_first;
 		ti->max_column = t->col_last;
 		if (!t->reg || netsnmp_register_table(t->reg, ti) != MIB_REGISTERED_OK) {
-			snmp_log(LOG_ERR, "cannot register %s: is another copy running?\n", t->name);
+			log_errx("cannot register %s: is another copy running?", t->name);
 			t->reg = NULL;
 			return -1;
 		}

@@ -8,6 +8,7 @@
 
 #include "api_result.h"
 #include "base.h"
+#include "log.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
 #include "trap_limit.h"
@@ -80,13 +81,13 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 
 	(void)arg;
 	if (!trap_limit_allow(&limit, mono_now(), &held)) {
-		snmp_log(LOG_WARNING, "notification held back by pmtaTrapRateLimit: %s %s %s %s\n",
+		log_warnx("notification held back by pmtaTrapRateLimit: %s %s %s %s",
 		    ev->raise ? "raise" : "clear", ev->rule, ev->instance, ev->subject);
 		return;
 	}
 	if (held)
-		snmp_log(LOG_WARNING, "pmtaTrapRateLimit: %llu notifications were held back in the "
-		    "last minute; pmtaAlarmTable has the current alarms\n", (unsigned long long)held);
+		log_warnx("pmtaTrapRateLimit: %llu notifications were held back in the "
+		    "last minute; pmtaAlarmTable has the current alarms", (unsigned long long)held);
 
 	notif[OID_LENGTH(notif) - 1] = notification_of(ev->metric) + (ev->raise ? 0 : 1);
 	snmp_varlist_add_variable(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID,
@@ -102,7 +103,7 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 	    sizeof(threshold));
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
-	snmp_log(LOG_NOTICE, "alarm %s: rule %s, instance %s, %s, %s, value %llu, threshold %llu\n",
+	log_notice("alarm %s: rule %s, instance %s, %s, %s, value %llu, threshold %llu",
 	    ev->raise ? "raised" : "cleared", ev->rule, ev->instance, ev->subject,
 	    ev->level == ALARM_CRITICAL ? "critical" : "warning", (unsigned long long)ev->value,
 	    (unsigned long long)ev->threshold);

@@ -132,7 +132,7 @@ fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err,
 		return PMTA_API_BAD_RESPONSE;
 	}
 	if (truncated)
-		log_msg(LOG_WARNING, "instance %s: %s has more than %zu entries; the rest are "
+		log_warnx("instance %s: %s has more than %zu entries; the rest are "
 		    "not published (pmtaMaxRows)", p->name, pages[pg].path, p->max_items);
 	*out = api_list_new(items, n);
 	if (!*out) {
@@ -183,7 +183,7 @@ poller_poll_once(struct poller *p)
 		} else {
 			if (r->have_status && poller_counters_reset(&r->st, &s)) {
 				r->discontinuity = mono_now();
-				log_msg(LOG_NOTICE, "instance %s: PowerMTA counters went backwards "
+				log_notice("instance %s: PowerMTA counters went backwards "
 				    "(restart or reset counters)", p->name);
 			}
 			r->have_status = true;
@@ -203,13 +203,13 @@ poller_poll_once(struct poller *p)
 
 	if (st == PMTA_API_OK) {
 		if (prev->status != PMTA_API_OK && prev->polls > 0)
-			log_msg(LOG_NOTICE, "instance %s: API answers again", p->name);
+			log_notice("instance %s: API answers again", p->name);
 		r->last_success = mono_now();
 		r->failed_in_row = 0;
 	} else {
 		/* One line per change of state or reason, not one per poll. */
 		if (st != prev->status || strcmp(err, prev->last_error) != 0)
-			log_msg(LOG_WARNING, "instance %s: API poll failed: %s", p->name, err);
+			log_warnx("instance %s: API poll failed: %s", p->name, err);
 		memcpy(r->last_error, err, sizeof(r->last_error));
 		r->failures++;
 		r->failed_in_row++;
@@ -258,7 +258,7 @@ poller_start(struct poller *p)
 	}
 	rc = pthread_create(&p->thread, NULL, poller_run, p);
 	if (rc != 0) {
-		log_msg(LOG_ERR, "instance %s: cannot start poller thread: %s", p->name, strerror(rc));
+		log_emit(LOG_ERR, rc, "instance %s: cannot start poller thread", p->name);
 		return -1;
 	}
 	p->started = true;

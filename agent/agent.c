@@ -21,7 +21,7 @@
 #include "agent.h"
 #include "alarm.h"
 #include "alarm_eval.h"
-#include "api_result.h"
+#include "pmta_result.h"
 #include "cfg_load.h"
 #include "collector.h"
 #include "log.h"

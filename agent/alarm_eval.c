@@ -107,7 +107,7 @@ int
 alarm_eval_collect(const struct cfg_threshold *th, const struct snap_instance *si,
 		   int64_t now_wall, int64_t start_wall, struct alarm_values *o)
 {
-	const struct api_result *a = si->api;
+	const struct pmta_result *a = si->api;
 	int rc = 0;
 	size_t i;
 

@@ -12,8 +12,8 @@
 #include "base.h"
 #include "collector.h"
 #include "log.h"
-#include "poller.h"
-#include "snapshot_build.h"
+#include "pmta_poller.h"
+#include "snapshot.h"
 
 #define COLLECTOR_IDLE_MS 500		/* new accounting lines are seen within this */
 #define COLLECTOR_BUILD_MIN_S 1		/* at most one snapshot a second while busy */
@@ -24,7 +24,7 @@ struct collector {
 	unsigned index;
 	char *name;
 	char *public_url;
-	struct poller *poller;
+	struct pmta_poller *poller;
 	struct acct_reader *reader;
 	struct acct_stats *stats;
 
@@ -33,10 +33,10 @@ struct collector {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop;
-	struct api_result *api_new;	/* from the poller, not yet seen (lock) */
+	struct pmta_result *api_new;	/* from the poller, not yet seen (lock) */
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
-	struct api_result *api;		/* the collector thread's current one */
+	struct pmta_result *api;		/* the collector thread's current one */
 	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
 	void *notify_arg;
@@ -227,12 +227,12 @@ on_record(void *arg, const struct acct_record *r)
 }
 
 static void
-on_api_result(void *arg, struct api_result *r)
+on_pmta_result(void *arg, struct pmta_result *r)
 {
 	struct collector *col = arg;
 
 	pthread_mutex_lock(&col->lock);
-	api_result_unref(col->api_new);
+	pmta_result_unref(col->api_new);
 	col->api_new = r;
 	pthread_cond_signal(&col->wake);
 	pthread_mutex_unlock(&col->lock);
@@ -253,7 +253,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	base_cond_init(&col->wake);
 	col->name = strdup(ci->name);
 	col->public_url = strdup(ci->public_url);
-	col->poller = poller_new(c, ci, on_api_result, col);
+	col->poller = pmta_poller_new(c, ci, on_pmta_result, col);
 	if (!col->name || !col->public_url || !col->poller)
 		goto fail;
 	if (ci->acct_glob) {
@@ -339,7 +339,7 @@ collector_run(void *arg)
 		}
 		pthread_mutex_lock(&col->lock);
 		if (col->api_new) {
-			api_result_unref(col->api);
+			pmta_result_unref(col->api);
 			col->api = col->api_new;
 			col->api_new = NULL;
 			dirty = true;
@@ -380,7 +380,7 @@ collector_start(struct collector *col)
 		return -1;
 	}
 	col->started = true;
-	return poller_start(col->poller);
+	return pmta_poller_start(col->poller);
 }
 
 void
@@ -389,7 +389,7 @@ collector_free(struct collector *col)
 	if (!col)
 		return;
 	/* The poller first: it publishes into this collector. */
-	poller_free(col->poller);
+	pmta_poller_free(col->poller);
 	if (col->started) {
 		pthread_mutex_lock(&col->lock);
 		col->stop = true;
@@ -399,8 +399,8 @@ collector_free(struct collector *col)
 	}
 	acct_reader_free(col->reader);
 	acct_stats_free(col->stats);
-	api_result_unref(col->api);
-	api_result_unref(col->api_new);
+	pmta_result_unref(col->api);
+	pmta_result_unref(col->api_new);
 	snapshot_free(col->pending);
 	rule_set_free(col->rules);
 	pthread_mutex_destroy(&col->lock);

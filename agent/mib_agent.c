@@ -115,7 +115,7 @@ static void
 value_instance(const struct mib_state *st, const struct snap_instance *si,
 	       const struct mib_row *row, unsigned col, struct mib_val *v)
 {
-	const struct api_result *a = si->api;
+	const struct pmta_result *a = si->api;
 	const struct pmta_status *s = &a->st;
 
 	(void)row;
@@ -169,7 +169,7 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	    const struct mib_row *row, unsigned col, struct mib_val *v)
 {
 	const struct pmta_queue *q = row->data;
-	const struct api_result *a = si->api;
+	const struct pmta_result *a = si->api;
 
 	(void)st;
 	switch (col) {

@@ -6,7 +6,7 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
-#include "api_result.h"
+#include "pmta_result.h"
 #include "base.h"
 #include "log.h"
 #include "mib_notify.h"

@@ -7,7 +7,7 @@
 #include "base.h"
 #include "mib_oids.h"
 #include "snapshot_acct.h"
-#include "snapshot_build.h"
+#include "snapshot.h"
 
 void
 snapshot_free(struct snap_instance *s)
@@ -24,7 +24,7 @@ snapshot_free(struct snap_instance *s)
 	for (i = 0; i < (int)s->n_metrics; i++)
 		free(s->metrics[i].subject);
 	free(s->metrics);
-	api_result_unref(s->api);
+	pmta_result_unref(s->api);
 	if (s->owned_free)
 		s->owned_free(s->owned);
 	free(s->name);
@@ -215,7 +215,7 @@ snapshot_build(struct snap_source *src)
 	s->index = src->index;
 	s->name = strdup(src->name);
 	s->public_url = strdup(src->public_url);
-	s->api = api_result_ref(src->api);
+	s->api = pmta_result_ref(src->api);
 	s->acct_configured = src->acct_configured;
 	s->acct_records = src->acct_records;
 	s->acct_malformed = src->acct_malformed;

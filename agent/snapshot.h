@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api_result.h"
+#include "pmta_result.h"
 #include "mib_index.h"
 
 #define SNAP_COLS 18		/* enough for the widest table (domain/vmta: 17) */
@@ -53,7 +53,7 @@ struct snap_instance {
 	unsigned index;			/* pmtaInstanceIndex */
 	char *name;
 	char *public_url;
-	struct api_result *api;		/* never NULL */
+	struct pmta_result *api;		/* never NULL */
 	struct mib_rows queue_idx;	/* over api->list[API_QUEUES] */
 	struct snap_table tab[SNAP_NTABLES];
 	bool acct_configured;
@@ -67,6 +67,28 @@ struct snap_instance {
 	void (*owned_free)(void *);
 };
 
+/*
+ * Building a snapshot, on a worker thread: the API's last result and the
+ * accounting view merged into tables in SNMP walk order.
+ */
+struct acct_view;
+
+struct snap_source {
+	unsigned index;
+	const char *name;
+	const char *public_url;
+	struct pmta_result *api;	/* borrowed: the snapshot takes its own reference */
+	struct acct_view *acct;		/* taken (freed with the snapshot); may be NULL */
+	bool acct_configured;
+	uint64_t acct_records, acct_malformed;
+	int64_t acct_last_record;
+	int64_t now;			/* wall clock */
+	struct snap_metric *metrics;	/* taken */
+	size_t n_metrics;
+};
+
+/* NULL on allocation failure (src->acct is freed then too). */
+struct snap_instance *snapshot_build(struct snap_source *src);
 void snapshot_free(struct snap_instance *s);
 
 /* (Re)builds t's index for rows whose whole index is the number in scope

@@ -9,18 +9,18 @@
 
 #include "base.h"
 #include "log.h"
-#include "poller.h"
+#include "pmta_poller.h"
 #include "pmta_http.h"
 #include "pmta_xml.h"
 
-struct poller {
+struct pmta_poller {
 	char name[64];
 	struct pmta_http *http;		/* NULL: no API configured */
 	unsigned interval;
 	size_t max_items;
-	poller_publish_fn publish;
+	pmta_poller_publish_fn publish;
 	void *arg;
-	struct api_result *cur;		/* the last result, the poller's own reference */
+	struct pmta_result *cur;		/* the last result, the poller's own reference */
 
 	pthread_t thread;
 	bool started;
@@ -41,7 +41,7 @@ static const struct {
 };
 
 bool
-poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur)
+pmta_poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur)
 {
 	if (!(prev->have & PMTA_HAVE_TRAFFIC) || !(cur->have & PMTA_HAVE_TRAFFIC))
 		return false;
@@ -53,11 +53,11 @@ poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *
 	    cur->out_msg < prev->out_msg || cur->out_kb < prev->out_kb;
 }
 
-struct poller *
-poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn publish,
+struct pmta_poller *
+pmta_poller_new(const struct cfg *c, const struct cfg_instance *ci, pmta_poller_publish_fn publish,
 	   void *arg)
 {
-	struct poller *p = calloc(1, sizeof(*p));
+	struct pmta_poller *p = calloc(1, sizeof(*p));
 	int i;
 
 	if (!p)
@@ -70,7 +70,7 @@ poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn
 	pthread_mutex_init(&p->lock, NULL);
 	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
 	base_cond_init(&p->wake);
-	p->cur = api_result_new();
+	p->cur = pmta_result_new();
 	if (!p->cur)
 		goto fail;
 	for (i = 0; i < API_NPAGES; i++)
@@ -97,13 +97,13 @@ poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn
 	}
 	return p;
 fail:
-	poller_free(p);
+	pmta_poller_free(p);
 	return NULL;
 }
 
 /* Fetches and parses one list page into a new list; -1 with err set. */
 static enum pmta_api_status
-fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err, size_t errlen)
+fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char *err, size_t errlen)
 {
 	const char *body;
 	size_t len, n = 0;
@@ -142,10 +142,10 @@ fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err,
 	return PMTA_API_OK;
 }
 
-struct api_result *
-poller_poll_once(struct poller *p)
+struct pmta_result *
+pmta_poller_poll_once(struct pmta_poller *p)
 {
-	struct api_result *prev = p->cur, *r = api_result_new();
+	struct pmta_result *prev = p->cur, *r = pmta_result_new();
 	enum pmta_api_status st;
 	char err[256] = "";
 	const char *body;
@@ -181,7 +181,7 @@ poller_poll_once(struct poller *p)
 			snprintf(err, sizeof(err), "/status: %s", perr);
 			st = PMTA_API_BAD_RESPONSE;
 		} else {
-			if (r->have_status && poller_counters_reset(&r->st, &s)) {
+			if (r->have_status && pmta_poller_counters_reset(&r->st, &s)) {
 				r->discontinuity = mono_now();
 				log_notice("instance %s: PowerMTA counters went backwards "
 				    "(restart or reset counters)", p->name);
@@ -219,18 +219,18 @@ poller_poll_once(struct poller *p)
 }
 
 static void *
-poller_run(void *arg)
+pmta_poller_run(void *arg)
 {
-	struct poller *p = arg;
+	struct pmta_poller *p = arg;
 
 	for (;;) {
-		struct api_result *r = poller_poll_once(p);
+		struct pmta_result *r = pmta_poller_poll_once(p);
 		struct timespec until;
 
 		if (r) {
-			api_result_unref(p->cur);
+			pmta_result_unref(p->cur);
 			p->cur = r;
-			p->publish(p->arg, api_result_ref(r));
+			p->publish(p->arg, pmta_result_ref(r));
 		}
 		base_deadline(&until, p->interval * 1000UL);
 		pthread_mutex_lock(&p->lock);
@@ -247,16 +247,16 @@ poller_run(void *arg)
 }
 
 int
-poller_start(struct poller *p)
+pmta_poller_start(struct pmta_poller *p)
 {
 	int rc;
 
 	if (!p->http) {
 		/* Nothing to poll: publish the notConfigured state once. */
-		p->publish(p->arg, api_result_ref(p->cur));
+		p->publish(p->arg, pmta_result_ref(p->cur));
 		return 0;
 	}
-	rc = pthread_create(&p->thread, NULL, poller_run, p);
+	rc = pthread_create(&p->thread, NULL, pmta_poller_run, p);
 	if (rc != 0) {
 		log_emit(LOG_ERR, rc, "instance %s: cannot start poller thread", p->name);
 		return -1;
@@ -266,7 +266,7 @@ poller_start(struct poller *p)
 }
 
 void
-poller_free(struct poller *p)
+pmta_poller_free(struct pmta_poller *p)
 {
 	if (!p)
 		return;
@@ -279,7 +279,7 @@ poller_free(struct poller *p)
 		pthread_join(p->thread, NULL);
 	}
 	pmta_http_free(p->http);
-	api_result_unref(p->cur);
+	pmta_result_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
 	free(p);

@@ -26,6 +26,7 @@
 #include "collector.h"
 #include "log.h"
 #include "mib_agent.h"
+#include "mib_alarm.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
 #include "pmta_http.h"
@@ -76,35 +77,6 @@ notify_snapshot(void *arg)
 	}
 }
 
-/* pmtaAlarmTable mirrors the engine's active alarms. */
-static void
-alarm_table_build(void)
-{
-	const struct alarm *const *a;
-	size_t n = alarm_engine_list(alarms, &a), i;
-	struct snap_table *t = &mib.alarms;
-	struct snap_row *rows = calloc(n ? n : 1, sizeof(*rows));
-
-	if (!rows)
-		return;
-	for (i = 0; i < n; i++) {
-		rows[i].scope = a[i]->index;
-		rows[i].name = a[i]->rule;
-		rows[i].name2 = a[i]->instance;
-		rows[i].text = a[i]->subject;
-		rows[i].col[PMTA_ALARM_SEVERITY] = a[i]->level == ALARM_CRITICAL ?
-		    PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
-		rows[i].col[PMTA_ALARM_VALUE] = a[i]->value;
-		rows[i].col[PMTA_ALARM_THRESHOLD] = a[i]->threshold;
-		rows[i].col[PMTA_ALARM_RAISED_AGE] = (uint64_t)a[i]->raised_at;
-	}
-	free(t->row);
-	t->row = rows;
-	t->n = n;
-	snap_table_index_by_scope(t);
-	mib.active_alarms = (uint32_t)n;
-}
-
 /* Evaluates every threshold that applies to one instance's new snapshot. */
 static void
 alarms_evaluate(const struct snap_instance *si)
@@ -121,7 +93,7 @@ alarms_evaluate(const struct snap_instance *si)
 		alarm_engine_update(alarms, th, si->name, values.v, values.n, mono_now(),
 		    mib_notify_event, NULL);
 	}
-	alarm_table_build();
+	mib_alarm_table_build(&mib, alarms);
 	mib.alarms_refused = alarm_engine_refused(alarms);
 	/* At most one line a minute while the cap holds, not one per refused subject. */
 	if (alarm_engine_refused(alarms) > alarms_refused_logged &&
@@ -197,34 +169,6 @@ on_tick(unsigned int reg, void *arg)
 			log_notice("AgentX session open: sent %zu active alarm%s again",
 			    n, n == 1 ? "" : "s");
 	}
-}
-
-/* The threshold table shows the rules as configured. */
-static int
-thresholds_build(const struct cfg *c, struct snap_table *t)
-{
-	size_t i;
-
-	mib_rows_clear(&t->idx);
-	free(t->row);
-	t->n = 0;
-	t->row = calloc(c->n_th ? c->n_th : 1, sizeof(*t->row));
-	if (!t->row)
-		return -1;
-	for (i = 0; i < c->n_th; i++) {
-		const struct cfg_threshold *th = &c->th[i];
-		struct snap_row *r = &t->row[i];
-
-		r->scope = (uint32_t)(i + 1);
-		r->name = th->rule;
-		r->name2 = cfg_metric_name(th->metric);
-		r->text = th->scope_text;
-		r->col[PMTA_THRESHOLD_WARN] = th->warn;
-		r->col[PMTA_THRESHOLD_CRIT] = th->crit;
-		r->col[PMTA_THRESHOLD_WINDOW] = th->window ? th->window : c->stats_window;
-	}
-	t->n = c->n_th;
-	return snap_table_index_by_scope(t);
 }
 
 static void
@@ -334,11 +278,11 @@ reload(const char *path)
 	}
 	/* Alarms of rules that are gone clear now, with their notification. */
 	alarm_engine_prune(alarms, c, mib_notify_event, NULL);
-	alarm_table_build();
+	mib_alarm_table_build(&mib, alarms);
 	mib_notify_set_limit(c->trap_rate_limit);
 	/* The threshold table points into the config: rebuild it before freeing. */
 	mib.stats_window = c->stats_window;
-	thresholds_build(c, &mib.thresholds);
+	mib_threshold_table_build(&mib, c);
 	cfg_free(cfg);
 	cfg = c;
 	log_info("SIGHUP: configuration reloaded from %s", path);
@@ -467,7 +411,7 @@ agent_run(const struct agent_opts *o)
 	mib.stats_window = cfg->stats_window;
 	if (mib_notify_init(cfg->trap_rate_limit) < 0)
 		goto out;
-	if (thresholds_build(cfg, &mib.thresholds) < 0 || snap_table_index_by_scope(&mib.alarms) < 0)
+	if (mib_threshold_table_build(&mib, cfg) < 0 || snap_table_index_by_scope(&mib.alarms) < 0)
 		goto out;
 
 	if (!o->foreground && netsnmp_daemonize(1, snmp_stderrlog_status()) != 0)
@@ -510,10 +454,7 @@ out:
 	mib.inst = NULL;
 	mib_unregister();
 	alarm_values_clear(&values);
-	free(mib.alarms.row);
-	mib_rows_clear(&mib.alarms.idx);
-	free(mib.thresholds.row);
-	mib_rows_clear(&mib.thresholds.idx);
+	mib_alarm_tables_clear(&mib);
 	alarm_engine_free(alarms);
 	alarms = NULL;
 	mib_notify_shutdown();

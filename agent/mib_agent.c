@@ -234,8 +234,7 @@ value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_
 		return;
 	}
 	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) {
-		/* Kept as a wall-clock time: the age grows between snapshots. */
-		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[col];
+		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[SNAP_DEFERRAL_LAST_SEEN_AT];
 
 		set_u(v, ASN_UNSIGNED, seen && now > seen ? (uint64_t)(now - seen) : 0);
 		return;
@@ -291,8 +290,7 @@ value_alarm(const struct mib_state *st, const struct snap_instance *si,
 	case PMTA_ALARM_SUBJECT: set_s(v, r->text); return;
 	case PMTA_ALARM_SEVERITY: v->type = ASN_INTEGER; v->i = (int64_t)r->col[col]; return;
 	case PMTA_ALARM_RAISED_AGE:
-		/* Kept as the monotonic time of the raise. */
-		set_u(v, ASN_UNSIGNED, age_since_mono((int64_t)r->col[col]));
+		set_u(v, ASN_UNSIGNED, age_since_mono((int64_t)r->col[SNAP_ALARM_RAISED_AT]));
 		return;
 	default: set_u(v, ASN_UNSIGNED, r->col[col]); return;
 	}
@@ -343,7 +341,7 @@ static struct mib_table tables[] = {
  * true the first row after it. On success *si_out and *row_out are set.
  */
 static bool
-table_find(const struct mib_table *t, const oid *idx, size_t len, bool next,
+table_find(const struct mib_table *t, const uint32_t *idx, size_t len, bool next,
 	   const struct snap_instance **si_out, const struct mib_row **row_out)
 {
 	size_t i;
@@ -434,18 +432,16 @@ set_result_oid(const struct mib_table *t, netsnmp_request_info *req, unsigned co
 	       const struct snap_instance *si, const struct mib_row *row)
 {
 	oid o[MAX_OID_LEN];
-	size_t n = t->oid_len;
+	size_t n = t->oid_len, k;
 
 	memcpy(o, t->oid, n * sizeof(oid));
 	o[n++] = 1;
 	o[n++] = col;
 	if (si)
 		o[n++] = si->index;
-	/* Rows indexed by the instance alone have no idx (NULL): memcpy from
-	 * NULL is undefined even for 0 bytes. */
-	if (row->idx_len)
-		memcpy(o + n, row->idx, row->idx_len * sizeof(oid));
-	n += row->idx_len;
+	/* Rows indexed by the instance alone have no idx (NULL). */
+	for (k = 0; k < row->idx_len; k++)
+		o[n++] = row->idx[k];
 	snmp_set_var_objid(req->requestvb, o, n);
 }
 
@@ -462,15 +458,22 @@ table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 		const struct snap_instance *si;
 		const struct mib_row *row;
 		struct mib_val v = { 0 };
+		uint32_t idx[MAX_OID_LEN];
+		size_t idx_len, k;
 		unsigned col;
 
 		if (req->processed || !ti)
 			continue;
 		col = ti->colnum;
+		/* A longer index names no row (and cannot follow one): the table
+		 * helper already keeps it within MAX_OID_LEN. */
+		idx_len = ti->index_oid_len < MAX_OID_LEN ? ti->index_oid_len : MAX_OID_LEN;
+		for (k = 0; k < idx_len; k++)
+			idx[k] = base_sat32(ti->index_oid[k]);
 		switch (reqinfo->mode) {
 		case MODE_GET:
 			if (col < t->col_first || col > t->col_last ||
-			    !table_find(t, ti->index_oid, ti->index_oid_len, false, &si, &row)) {
+			    !table_find(t, idx, idx_len, false, &si, &row)) {
 				netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
 				continue;
 			}
@@ -478,8 +481,7 @@ table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 			answer(req, &v);
 			break;
 		case MODE_GETNEXT: {
-			const oid *idx = ti->index_oid;
-			size_t len = ti->index_oid_len;
+			size_t len = idx_len;
 
 			if (col < t->col_first) {
 				col = t->col_first;

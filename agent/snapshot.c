@@ -35,7 +35,7 @@ snapshot_free(struct snap_instance *s)
 /* --- row keys ---------------------------------------------------------- */
 
 static size_t
-put_name(oid *out, size_t room, const char *name)
+put_name(uint32_t *out, size_t room, const char *name)
 {
 	char idx[MIB_NAME_MAX];
 	size_t n;
@@ -47,26 +47,26 @@ put_name(oid *out, size_t room, const char *name)
 }
 
 static size_t
-key_queue(const void *e, oid *out)
+key_queue(const void *e, uint32_t *out)
 {
 	return put_name(out, MIB_INDEX_MAX, ((const struct pmta_queue *)e)->name);
 }
 
 static size_t
-key_name(const void *e, oid *out)
+key_name(const void *e, uint32_t *out)
 {
 	return put_name(out, MIB_INDEX_MAX, ((const struct snap_row *)e)->name);
 }
 
 static size_t
-key_scope(const void *e, oid *out)
+key_scope(const void *e, uint32_t *out)
 {
 	out[0] = ((const struct snap_row *)e)->scope;
 	return 1;
 }
 
 static size_t
-key_scope_name(const void *e, oid *out)
+key_scope_name(const void *e, uint32_t *out)
 {
 	const struct snap_row *r = e;
 	size_t n;
@@ -77,7 +77,7 @@ key_scope_name(const void *e, oid *out)
 }
 
 static size_t
-key_name_name2(const void *e, oid *out)
+key_name_name2(const void *e, uint32_t *out)
 {
 	const struct snap_row *r = e;
 	size_t a = put_name(out, MIB_INDEX_MAX, r->name), b;
@@ -166,7 +166,7 @@ table_alloc(struct snap_table *t, size_t n)
 }
 
 static int
-table_index(struct snap_table *t, size_t (*key)(const void *, oid *))
+table_index(struct snap_table *t, size_t (*key)(const void *, uint32_t *))
 {
 	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key);
 }

@@ -12,6 +12,7 @@
 
 #include "pmta_result.h"
 #include "mib_index.h"
+#include "mib_oids.h"
 
 #define SNAP_COLS 18		/* enough for the widest table (domain/vmta: 17) */
 
@@ -28,6 +29,14 @@ struct snap_row {
 	uint32_t scope;		/* integer index (latency scope, connection direction) */
 	uint64_t col[SNAP_COLS];
 };
+
+/*
+ * Two columns are kept as the time of an event and answered as its age, so
+ * that the age grows between snapshots: their slots are named for what they
+ * hold. (The MIB numbers them pmtaAlarmRaisedAge, pmtaDeferralLastSeenAge.)
+ */
+#define SNAP_ALARM_RAISED_AT PMTA_ALARM_RAISED_AGE		/* monotonic seconds */
+#define SNAP_DEFERRAL_LAST_SEEN_AT PMTA_DEFERRAL_LAST_SEEN_AGE	/* wall-clock seconds */
 
 struct snap_table {
 	struct snap_row *row;

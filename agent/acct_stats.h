@@ -131,8 +131,9 @@ void acct_stats_free(struct acct_stats *s);
 void acct_stats_set_now(struct acct_stats *s, int64_t now);
 
 /*
- * Counts one well-formed record into every table it belongs to (issue 3's
- * definitions). Copies what it keeps. No allocation once its keys exist.
+ * Counts one well-formed record into every table it belongs to (what counts
+ * where: README.md, "Where the data come from" and "The MIB"). Copies what
+ * it keeps. No allocation once its keys exist.
  */
 void acct_stats_add(struct acct_stats *s, const struct acct_record *r);
 

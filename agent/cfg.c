@@ -287,7 +287,13 @@ parse_hard_cats(struct cfg *c, const char *args, char *err, size_t errlen)
 				free(cats[i]);
 			return fail(err, errlen, "bad bounce category '%.64s'", tok);
 		}
-		cats[n++] = strdup(tok);
+		cats[n] = strdup(tok);
+		if (!cats[n]) {
+			for (i = 0; i < n; i++)
+				free(cats[i]);
+			return fail(err, errlen, "out of memory");
+		}
+		n++;
 	}
 	if (n == 0)
 		return fail(err, errlen, "expected: pmtaHardBounceCategories CAT[,CAT...]");
@@ -341,6 +347,8 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 		if (!name_ok(at))
 			return fail(err, errlen, "bad instance name after '@' in scope '%.128s'", text);
 		t->instance = strdup(at);
+		if (!t->instance)
+			return fail(err, errlen, "out of memory");
 	}
 	if (strcmp(buf, "instance") == 0) {
 		t->scope = CFG_SCOPE_INSTANCE;
@@ -353,8 +361,8 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 			if (buf[pl] == '\0')
 				return fail(err, errlen, "scope '%.128s' names nothing after ':'", text);
 			t->scope = kinds[k].kind;
-			if (strcmp(buf + pl, "*") != 0)
-				t->scope_name = strdup(buf + pl);
+			if (strcmp(buf + pl, "*") != 0 && !(t->scope_name = strdup(buf + pl)))
+				return fail(err, errlen, "out of memory");
 			break;
 		}
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
@@ -362,7 +370,7 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 			    "vmta:NAME, vmta:*, queue:NAME or queue:*, optionally @INSTANCE", text);
 	}
 	t->scope_text = strdup(buf);
-	return 0;
+	return t->scope_text ? 0 : fail(err, errlen, "out of memory");
 }
 
 /* Which scopes make sense for which metric: the data only exist there. */
@@ -389,7 +397,7 @@ static int
 parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 {
 	struct cfg_threshold t = { .clear_pct = 90, .min_samples = 50 };
-	bool have_warn = false, have_crit = false;
+	const char *warn_text = NULL, *crit_text = NULL;	/* as written, for messages */
 	size_t i;
 	int m;
 
@@ -432,11 +440,11 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 		if (strcmp(w[i], "warn") == 0) {
 			if (parse_level(t.metric, v, &t.warn) < 0)
 				goto bad_value;
-			have_warn = true;
+			warn_text = v;
 		} else if (strcmp(w[i], "crit") == 0) {
 			if (parse_level(t.metric, v, &t.crit) < 0)
 				goto bad_value;
-			have_crit = true;
+			crit_text = v;
 		} else if (strcmp(w[i], "window") == 0) {
 			if (parse_u32(v, 10, 3600, &t.window) < 0)
 				goto bad_value;
@@ -459,12 +467,12 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 		}
 		*eq = '=';
 	}
-	if (!have_warn || !have_crit) {
+	if (!warn_text || !crit_text) {
 		fail(err, errlen, "both warn= and crit= are required");
 		goto out;
 	}
 	if (t.warn > t.crit) {
-		fail(err, errlen, "warn=%s is above crit", w[3]);
+		fail(err, errlen, "warn=%s is above crit=%s", warn_text, crit_text);
 		goto out;
 	}
 	if (t.window && !cfg_metric_is_acct(t.metric)) {
@@ -472,10 +480,15 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 		goto out;
 	}
 	t.rule = strdup(w[0]);
+	if (!t.rule) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
 	c->th[c->n_th++] = t;
 	return 0;
 
 bad_value:
+	w[i][strlen(w[i])] = '=';	/* put back: the message shows the option as written */
 	fail(err, errlen, "bad value in '%.128s'%s", w[i],
 	    cfg_metric_is_rate(t.metric) && (strncmp(w[i], "warn", 4) == 0 ||
 	    strncmp(w[i], "crit", 4) == 0) ? " (rates are written with %, e.g. warn=3%)" : "");

@@ -6,8 +6,8 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
-#include "pmta_result.h"
 #include "base.h"
+#include "pmta_result.h"
 #include "log.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
@@ -21,25 +21,28 @@ mib_notify_init(uint32_t per_minute)
 	return trap_limit_init(&limit, per_minute);
 }
 
-void
+int
 mib_notify_set_limit(uint32_t per_minute)
 {
+	struct trap_limit t;
+
 	if (limit.limit == per_minute)
-		return;
+		return 0;
+	/* The new limit first: a failed allocation keeps the running one whole. */
+	if (trap_limit_init(&t, per_minute) < 0) {
+		log_errx("pmtaTrapRateLimit %u: out of memory; keeping %u a minute", per_minute,
+		    limit.limit);
+		return -1;
+	}
 	trap_limit_clear(&limit);
-	trap_limit_init(&limit, per_minute);
+	limit = t;
+	return 0;
 }
 
 void
 mib_notify_shutdown(void)
 {
 	trap_limit_clear(&limit);
-}
-
-uint64_t
-mib_notify_held_total(void)
-{
-	return limit.held_total;
 }
 
 /* The notification number for a metric: raise, and raise + 1 for the clear. */

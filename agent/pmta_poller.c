@@ -101,7 +101,8 @@ fail:
 	return NULL;
 }
 
-/* Fetches and parses one list page into a new list; -1 with err set. */
+/* Fetches and parses one list page into a new list (*out); anything but
+ * PMTA_API_OK leaves *out alone and says why in err. */
 static enum pmta_api_status
 fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char *err, size_t errlen)
 {

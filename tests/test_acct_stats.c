@@ -1,6 +1,6 @@
 /*
- * cmocka tests of the accounting statistics (agent/acct_stats.c): issue 3's
- * definitions of what is counted, the windows and rates, the latency
+ * cmocka tests of the accounting statistics (agent/acct_stats.c): what is
+ * counted (README.md, "Where the data come from"), the windows and rates, the latency
  * percentiles, and the bounds. The clock is passed in; nothing sleeps.
  */
 #include "config.h"

@@ -247,20 +247,33 @@ cfg_stats_horizon_is_the_longest_window_that_applies(void **state)
 static void
 cfg_threshold_rejects_mistakes(void **state)
 {
-	static const char *const bad[] = {
-		"r bounceRate domain:gmail.com warn=3 crit=5",		/* rate without % */
-		"r bounceRate domain:gmail.com warn=5% crit=3%",	/* warn above crit */
-		"r bounceRate domain:gmail.com warn=3%",		/* no crit */
-		"r bounceRate domain: warn=3% crit=5%",			/* empty name */
-		"r bounceRate host:x warn=3% crit=5%",			/* unknown scope */
-		"r bounceRate queue:x/y warn=3% crit=5%",		/* no rates per queue */
-		"r nosuch instance warn=1 crit=2",			/* metric */
-		"r apiDown domain:x warn=1 crit=2",			/* apiDown is per instance */
-		"r bounceRate instance warn=3% crit=5% window=7200",	/* window too long */
-		"r queuedRcpt instance warn=1 crit=2 window=60",	/* window on a level */
-		"r bounceRate instance warn=3% crit=5% speed=1",	/* unknown option */
-		"r bounceRate instance@nosuch warn=3% crit=5%",		/* unknown instance */
-		"r bounceRate instance warn=3% crit=5% clear=0%",	/* clear out of range */
+	/* The message is what the operator reads: each is checked to the letter. */
+	static const struct { const char *line, *err; } bad[] = {
+		{ "r bounceRate domain:gmail.com warn=3 crit=5",
+		  "bad value in 'warn=3' (rates are written with %, e.g. warn=3%)" },
+		{ "r bounceRate domain:gmail.com warn=5% crit=3%", "warn=5% is above crit=3%" },
+		{ "r bounceRate domain:gmail.com warn=3%",
+		  "expected: pmtaThreshold RULE METRIC SCOPE warn=V crit=V [window=SECONDS] [min=N] "
+		  "[clear=PCT%]" },
+		{ "r bounceRate domain:gmail.com warn=3% min=5", "both warn= and crit= are required" },
+		{ "r bounceRate domain: warn=3% crit=5%", "scope 'domain:' names nothing after ':'" },
+		{ "r bounceRate host:x warn=3% crit=5%",
+		  "bad scope 'host:x': instance, domain:NAME, domain:*, vmta:NAME, vmta:*, "
+		  "queue:NAME or queue:*, optionally @INSTANCE" },
+		{ "r bounceRate queue:x/y warn=3% crit=5%",
+		  "metric bounceRate cannot apply to scope 'queue:x/y'" },
+		{ "r nosuch instance warn=1 crit=2",
+		  "unknown metric 'nosuch': queuedRcpt, bounceRate, hardBounceRate, deferralRate, "
+		  "latencyP95, connUtilization, apiDown, acctStalled" },
+		{ "r apiDown domain:x warn=1 crit=2", "metric apiDown cannot apply to scope 'domain:x'" },
+		{ "r bounceRate instance warn=3% crit=5% window=7200", "bad value in 'window=7200'" },
+		{ "r queuedRcpt instance warn=1 crit=2 window=60",
+		  "window= applies only to rate and latency metrics" },
+		{ "r bounceRate instance warn=3% crit=5% speed=1",
+		  "unknown option 'speed=1': warn=, crit=, window=, min=, clear=" },
+		{ "r bounceRate instance@nosuch warn=3% crit=5%",
+		  "unknown instance '@nosuch' (pmtaInstance must come first)" },
+		{ "r bounceRate instance warn=3% crit=5% clear=0%", "bad value in 'clear=0%'" },
 	};
 	struct cfg *c = *state;
 	char err[CFG_ERR_MAX];
@@ -268,9 +281,9 @@ cfg_threshold_rejects_mistakes(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		if (parse(c, "pmtaThreshold", bad[i], err) != -1)
-			fail_msg("accepted: %s", bad[i]);
-		assert_true(strlen(err) > 0);
+		if (parse(c, "pmtaThreshold", bad[i].line, err) != -1)
+			fail_msg("accepted: %s", bad[i].line);
+		assert_string_equal(err, bad[i].err);
 	}
 	assert_int_equal(c->n_th, 0);
 	assert_int_equal(parse(c, "pmtaThreshold", "r queuedRcpt instance warn=1 crit=2", err), 0);

@@ -169,8 +169,10 @@ pmta_poller_poll_once(struct pmta_poller *p)
 	r->st_at = prev->st_at;
 	for (i = 0; i < API_NPAGES; i++)
 		r->list[i] = api_list_ref(prev->list[i]);
-	if (!p->http)
-		return r;
+	if (!p->http) {
+		pmta_result_unref(r);
+		return pmta_result_ref(prev);
+	}
 
 	r->polls++;
 	st = pmta_http_get(p->http, "/status?format=xml", &body, &len, &code, err, sizeof(err));
@@ -216,7 +218,9 @@ pmta_poller_poll_once(struct pmta_poller *p)
 		r->failed_in_row++;
 	}
 	r->status = st;
-	return r;
+	pmta_result_unref(p->cur);
+	p->cur = r;
+	return pmta_result_ref(r);
 }
 
 static void *
@@ -228,11 +232,8 @@ pmta_poller_run(void *arg)
 		struct pmta_result *r = pmta_poller_poll_once(p);
 		struct timespec until;
 
-		if (r) {
-			pmta_result_unref(p->cur);
-			p->cur = r;
-			p->publish(p->arg, pmta_result_ref(r));
-		}
+		if (r)
+			p->publish(p->arg, r);
 		base_deadline(&until, p->interval * 1000UL);
 		pthread_mutex_lock(&p->lock);
 		while (!p->stop &&

@@ -26,7 +26,12 @@ void pmta_poller_free(struct pmta_poller *p);
  * `pmta reset counters` ran. */
 bool pmta_poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur);
 
-/* One poll, on the caller's thread (the thread body calls it; tests may too). */
+/*
+ * One poll, on the caller's thread (the thread body calls it; tests do
+ * too): the new result becomes the poller's current one, the start of the
+ * next poll, and a new reference to it is returned. NULL when memory ran
+ * out (the current result stays).
+ */
 struct pmta_result *pmta_poller_poll_once(struct pmta_poller *p);
 
 #endif

@@ -350,12 +350,10 @@ signals_install(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-int
-agent_run(const struct agent_opts *o)
+/* net-snmp's settings for a subagent that reads exactly the -c file. */
+static void
+netsnmp_settings(const struct agent_opts *o)
 {
-	struct stat sb;
-	int rc = 1;
-
 	/* The agent needs no MIB files; without this net-snmp looks for them and complains. */
 	setenv("MIBS", "", 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
@@ -372,81 +370,75 @@ agent_run(const struct agent_opts *o)
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	if (o->socket)
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, o->socket);
+}
 
-	if (stat(o->config, &sb) < 0) {
-		log_err("%s: cannot read the configuration", o->config);
+/* -n: reads the configuration as the agent would, says what it holds, exits. */
+static int
+config_check(const char *path)
+{
+	struct cfg *c = cfg_load_file(path);
+
+	if (!c)
 		return 1;
-	}
-	if (pmta_http_global_init() < 0) {
-		log_errx("cannot initialise libcurl");
-		return 1;
-	}
-	pmta_xml_init();
-	init_agent(APP_NAME);
-	cfg_load_register();
+	printf("%s: configuration OK (%zu instance%s, %zu threshold%s)\n", path,
+	    c->n_inst, c->n_inst == 1 ? "" : "s", c->n_th, c->n_th == 1 ? "" : "s");
+	cfg_free(c);
+	return 0;
+}
 
-	if (o->check_only) {
-		struct cfg *c = cfg_load_file(o->config);
-
-		if (!c)
-			return 1;
-		printf("%s: configuration OK (%zu instance%s, %zu threshold%s)\n", o->config,
-		    c->n_inst, c->n_inst == 1 ? "" : "s", c->n_th, c->n_th == 1 ? "" : "s");
-		cfg_free(c);
-		return 0;
-	}
-
+/*
+ * The MIB, the AgentX session and the configuration (read while net-snmp
+ * starts, so that its errors are counted), then the process becomes a
+ * daemon and gives root up. -1 (logged) on any failure.
+ */
+static int
+session_open(const struct agent_opts *o)
+{
 	mib.start_mono = mono_now();
 	start_wall = (int64_t)time(NULL);
 	alarms = alarm_engine_new();
 	if (!alarms || mib_register(&mib) < 0)
-		goto out;
+		return -1;
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
 	    on_session_start, NULL);
 	cfg_load_begin();
 	init_snmp(APP_NAME);
 	cfg = cfg_load_end(o->config);
 	if (!cfg)
-		goto out;
+		return -1;
 	mib.stats_window = cfg->stats_window;
 	if (mib_notify_init(cfg->trap_rate_limit) < 0)
-		goto out;
+		return -1;
 	if (mib_threshold_table_build(&mib, cfg) < 0 || snap_table_index_by_scope(&mib.alarms) < 0)
-		goto out;
-
+		return -1;
 	if (!o->foreground && netsnmp_daemonize(1, snmp_stderrlog_status()) != 0)
-		goto out;
+		return -1;
 	if (o->pidfile && pidfile_write(o->pidfile) < 0)
-		goto out;
-	if (drop_privileges(cfg->run_as_user) < 0)
-		goto out;
+		return -1;
+	return drop_privileges(cfg->run_as_user);
+}
 
+/* The wake-up pipe, the log queue, signals, the tick, and the workers. */
+static int
+workers_open(void)
+{
 	if (pipe2(wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
 		log_err("pipe");
-		goto out;
+		return -1;
 	}
 	register_readfd(wake_fd[0], on_wake, NULL);
 	log_init();
 	log_set_wakeup_fd(wake_fd[1]);
 	signals_install();
 	snmp_alarm_register(1, SA_REPEAT, on_tick, NULL);
-
 	instances_reset(cfg->n_inst);
-	if (workers_start(cfg) < 0)
-		goto out;
-	log_info("pmta-monitor-agent %s started: %zu instance%s", PACKAGE_VERSION,
-	    cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+	return workers_start(cfg);
+}
 
-	while (!got_term) {
-		agent_check_and_process(1);
-		if (got_hup) {
-			got_hup = 0;
-			reload(o->config);
-		}
-	}
-	log_info("pmta-monitor-agent stopping");
-	rc = 0;
-out:
+/* Everything session_open() and workers_open() made, in reverse. */
+static void
+agent_close(void)
+{
 	workers_stop();
 	log_flush();
 	instances_reset(0);
@@ -461,6 +453,44 @@ out:
 	snmp_shutdown(APP_NAME);
 	cfg_free(cfg);
 	cfg = NULL;
+}
+
+int
+agent_run(const struct agent_opts *o)
+{
+	struct stat sb;
+	int rc = 1;
+
+	netsnmp_settings(o);
+	if (stat(o->config, &sb) < 0) {
+		log_err("%s: cannot read the configuration", o->config);
+		return 1;
+	}
+	if (pmta_http_global_init() < 0) {
+		log_errx("cannot initialise libcurl");
+		return 1;
+	}
+	pmta_xml_init();
+	init_agent(APP_NAME);
+	cfg_load_register();
+	if (o->check_only)
+		return config_check(o->config);
+
+	if (session_open(o) < 0 || workers_open() < 0)
+		goto out;
+	log_info("pmta-monitor-agent %s started: %zu instance%s", PACKAGE_VERSION,
+	    cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+	while (!got_term) {
+		agent_check_and_process(1);
+		if (got_hup) {
+			got_hup = 0;
+			reload(o->config);
+		}
+	}
+	log_info("pmta-monitor-agent stopping");
+	rc = 0;
+out:
+	agent_close();
 	if (o->pidfile && rc == 0)
 		unlink(o->pidfile);
 	return rc;

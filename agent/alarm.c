@@ -163,53 +163,75 @@ str_hash(const char *s)
 	return base_fnv1a(s, strlen(s));
 }
 
+static bool
+is_mine(const struct alarm *a, const char *rule, const char *instance)
+{
+	return strcmp(a->rule, rule) == 0 && strcmp(a->instance, instance) == 0;
+}
+
+/*
+ * The alarms rule already holds on instance, by subject (m->slot stays NULL
+ * when there are none), and every alarm marked not seen. -1 when out of memory.
+ */
+static int
+subject_map_build(struct alarm_engine *e, const char *rule, const char *instance,
+		  struct subject_map *m)
+{
+	size_t i, mine = 0;
+
+	for (i = 0; i < e->n; i++) {
+		e->a[i]->seen = false;
+		if (is_mine(e->a[i], rule, instance))
+			mine++;
+	}
+	if (!mine)
+		return 0;
+	for (m->cap = 16; m->cap < mine * 2; m->cap *= 2)
+		;
+	m->slot = calloc(m->cap, sizeof(*m->slot));
+	if (!m->slot)
+		return -1;
+	for (i = 0; i < e->n; i++) {
+		size_t h;
+
+		if (!is_mine(e->a[i], rule, instance))
+			continue;
+		for (h = str_hash(e->a[i]->subject) & (m->cap - 1); m->slot[h]; h = (h + 1) & (m->cap - 1))
+			;
+		m->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+static struct alarm *
+subject_map_find(const struct alarm_engine *e, const struct subject_map *m, const char *subject)
+{
+	size_t h;
+
+	if (!m->slot)
+		return NULL;
+	for (h = str_hash(subject) & (m->cap - 1); m->slot[h]; h = (h + 1) & (m->cap - 1))
+		if (strcmp(e->a[m->slot[h] - 1]->subject, subject) == 0)
+			return e->a[m->slot[h] - 1];
+	return NULL;
+}
+
 void
 alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, const char *instance,
 		    const struct alarm_value *vals, size_t n, int64_t now, alarm_event_fn cb,
 		    void *arg)
 {
 	struct subject_map m = { 0 };
-	size_t i, mine = 0;
+	size_t i;
 
-	/* The alarms this rule already holds on this instance, by subject. */
-	for (i = 0; i < e->n; i++) {
-		e->a[i]->seen = false;
-		if (strcmp(e->a[i]->rule, th->rule) == 0 && strcmp(e->a[i]->instance, instance) == 0)
-			mine++;
-	}
-	if (mine) {
-		for (m.cap = 16; m.cap < mine * 2; m.cap *= 2)
-			;
-		m.slot = calloc(m.cap, sizeof(*m.slot));
-		if (!m.slot)
-			return;
-		for (i = 0; i < e->n; i++) {
-			size_t h;
-
-			if (strcmp(e->a[i]->rule, th->rule) != 0 || strcmp(e->a[i]->instance, instance) != 0)
-				continue;
-			for (h = str_hash(e->a[i]->subject) & (m.cap - 1); m.slot[h]; h = (h + 1) & (m.cap - 1))
-				;
-			m.slot[h] = i + 1;
-		}
-	}
-
+	if (subject_map_build(e, th->rule, instance, &m) < 0)
+		return;
 	for (i = 0; i < n; i++) {
 		uint64_t v = vals[i].value;
-		struct alarm *a = NULL;
+		struct alarm *a = subject_map_find(e, &m, vals[i].subject);
 
 		if (cfg_metric_is_rate(th->metric) && vals[i].samples < th->min_samples)
 			v = 0;
-		if (m.slot) {
-			size_t h;
-
-			for (h = str_hash(vals[i].subject) & (m.cap - 1); m.slot[h]; h = (h + 1) & (m.cap - 1)) {
-				if (strcmp(e->a[m.slot[h] - 1]->subject, vals[i].subject) == 0) {
-					a = e->a[m.slot[h] - 1];
-					break;
-				}
-			}
-		}
 		if (a) {
 			a->seen = true;
 			a->value = v;
@@ -234,8 +256,7 @@ alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, cons
 	for (i = 0; i < e->n;) {
 		struct alarm *a = e->a[i];
 
-		if (a->fresh || strcmp(a->rule, th->rule) != 0 ||
-		    strcmp(a->instance, instance) != 0) {
+		if (a->fresh || !is_mine(a, th->rule, instance)) {
 			a->fresh = false;
 			i++;
 			continue;

@@ -58,6 +58,12 @@ base_sat32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+uint64_t
+base_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 unsigned
 base_days_in_month(int y, unsigned m)
 {

@@ -28,6 +28,8 @@ size_t base_lower_copy(char *dst, size_t room, const char *src, size_t len);
 
 /* v, or UINT32_MAX when v does not fit (Gauge32, Unsigned32). */
 uint32_t base_sat32(uint64_t v);
+/* a + b, or UINT64_MAX when the sum does not fit. */
+uint64_t base_add_sat(uint64_t a, uint64_t b);
 
 /* Days in month m (1-12) of year y, leap years counted; 0 for a bad month. */
 unsigned base_days_in_month(int y, unsigned m);

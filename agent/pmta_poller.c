@@ -143,15 +143,41 @@ fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char 
 	return PMTA_API_OK;
 }
 
+/* Fetches and parses /status into r; a counter that went back marks a discontinuity. */
+static enum pmta_api_status
+fetch_status(struct pmta_poller *p, struct pmta_result *r, char *err, size_t errlen)
+{
+	enum pmta_api_status st;
+	struct pmta_status s;
+	char perr[PMTA_XML_ERR_MAX];
+	const char *body;
+	size_t len;
+	long code;
+
+	st = pmta_http_get(p->http, "/status?format=xml", &body, &len, &code, err, errlen);
+	if (st != PMTA_API_OK)
+		return st;
+	if (pmta_xml_parse_status(body, len, &s, perr, sizeof(perr)) < 0) {
+		snprintf(err, errlen, "/status: %s", perr);
+		return PMTA_API_BAD_RESPONSE;
+	}
+	if (r->have_status && pmta_poller_counters_reset(&r->st, &s)) {
+		r->discontinuity = mono_now();
+		log_notice("instance %s: PowerMTA counters went backwards "
+		    "(restart or reset counters)", p->name);
+	}
+	r->have_status = true;
+	r->st = s;
+	r->st_at = mono_now();
+	return PMTA_API_OK;
+}
+
 struct pmta_result *
 pmta_poller_poll_once(struct pmta_poller *p)
 {
 	struct pmta_result *prev = p->cur, *r = pmta_result_new();
 	enum pmta_api_status st;
 	char err[256] = "";
-	const char *body;
-	size_t len;
-	long code;
 	int i;
 
 	if (!r)
@@ -175,25 +201,7 @@ pmta_poller_poll_once(struct pmta_poller *p)
 	}
 
 	r->polls++;
-	st = pmta_http_get(p->http, "/status?format=xml", &body, &len, &code, err, sizeof(err));
-	if (st == PMTA_API_OK) {
-		struct pmta_status s;
-		char perr[PMTA_XML_ERR_MAX];
-
-		if (pmta_xml_parse_status(body, len, &s, perr, sizeof(perr)) < 0) {
-			snprintf(err, sizeof(err), "/status: %s", perr);
-			st = PMTA_API_BAD_RESPONSE;
-		} else {
-			if (r->have_status && pmta_poller_counters_reset(&r->st, &s)) {
-				r->discontinuity = mono_now();
-				log_notice("instance %s: PowerMTA counters went backwards "
-				    "(restart or reset counters)", p->name);
-			}
-			r->have_status = true;
-			r->st = s;
-			r->st_at = mono_now();
-		}
-	}
+	st = fetch_status(p, r, err, sizeof(err));
 	for (i = 0; st == PMTA_API_OK && i < API_NPAGES; i++) {
 		struct api_list *l = NULL;
 

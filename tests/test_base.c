@@ -70,6 +70,16 @@ base_sat32_saturates_above_uint32_max(void **state)
 }
 
 static void
+base_add_sat_stops_at_uint64_max(void **state)
+{
+	(void)state;
+	assert_true(base_add_sat(1, 2) == 3);
+	assert_true(base_add_sat(UINT64_MAX - 1, 1) == UINT64_MAX);
+	assert_true(base_add_sat(UINT64_MAX - 1, 2) == UINT64_MAX);
+	assert_true(base_add_sat(UINT64_MAX, UINT64_MAX) == UINT64_MAX);
+}
+
+static void
 base_days_in_month_counts_leap_years(void **state)
 {
 	static const struct { int y; unsigned m, days; } v[] = {
@@ -155,6 +165,7 @@ main(void)
 		cmocka_unit_test(base_fnv1a_lower_ignores_ascii_case_only),
 		cmocka_unit_test(base_lower_copy_caps_at_room_and_keeps_other_bytes),
 		cmocka_unit_test(base_sat32_saturates_above_uint32_max),
+		cmocka_unit_test(base_add_sat_stops_at_uint64_max),
 		cmocka_unit_test(base_days_in_month_counts_leap_years),
 		cmocka_unit_test(base_days_from_civil_every_day_of_four_centuries_round_trips),
 		cmocka_unit_test(base_grow_doubles_and_stops_at_the_cap),

@@ -8,6 +8,13 @@
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
 
+/* 'A'-'Z' to 'a'-'z', nothing else: no locale. */
+static char
+base_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 uint32_t
 base_fnv1a(const char *p, size_t len)
 {
@@ -32,12 +39,6 @@ base_fnv1a_lower(const char *p, size_t len)
 		h *= FNV_PRIME;
 	}
 	return h;
-}
-
-char
-base_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 }
 
 size_t

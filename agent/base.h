@@ -20,10 +20,9 @@ uint32_t base_fnv1a(const char *p, size_t len);
 /* The same hash of the ASCII lower-cased bytes (for case-blind maps). */
 uint32_t base_fnv1a_lower(const char *p, size_t len);
 
-/* 'A'-'Z' to 'a'-'z'; every other byte (UTF-8 too) as it is. No locale. */
-char base_lower(char c);
-/* Copies min(len, room) bytes of src to dst lower-cased; returns how many.
- * Writes no NUL. */
+/* Copies min(len, room) bytes of src to dst with 'A'-'Z' lower-cased and
+ * every other byte (UTF-8 too) as it is, whatever the locale; returns how
+ * many. Writes no NUL. */
 size_t base_lower_copy(char *dst, size_t room, const char *src, size_t len);
 
 /* v, or UINT32_MAX when v does not fit (Gauge32, Unsigned32). */

@@ -110,110 +110,110 @@ hit_name(const struct mib_hit *h)
 	return ((const struct snap_row *)h->row->data)->name;
 }
 
+/*
+ * One request and what must answer it. inst 0 with no name: no index at all;
+ * a name of NULL: the instance sub-identifier alone. want_inst 0: no answer.
+ */
+struct lookup_case {
+	unsigned col;
+	uint32_t inst;
+	const char *name;
+	unsigned want_col;
+	uint32_t want_inst;
+	const char *want_name;
+};
+
+static size_t
+case_index(const struct lookup_case *c, uint32_t *idx)
+{
+	if (!c->inst && !c->name)
+		return 0;
+	if (!c->name) {
+		idx[0] = c->inst;
+		return 1;
+	}
+	return name_index(idx, c->inst, c->name);
+}
+
 static void
-mib_lookup_get_finds_the_exact_row_only(void **state)
+check_case(const struct fixture *f, const struct lookup_case *c, bool next)
+{
+	uint32_t idx[80];
+	size_t n = case_index(c, idx);
+	struct mib_hit h;
+	bool found = next ? mib_lookup_next(&f->st, &domain_tab, c->col, idx, n, &h) :
+	    mib_lookup_get(&f->st, &domain_tab, c->col, idx, n, &h);
+
+	if (!c->want_inst) {
+		if (found)
+			fail_msg("col %u inst %u %s: answered by %s", c->col, c->inst,
+			    c->name ? c->name : "-", hit_name(&h));
+		return;
+	}
+	if (!found)
+		fail_msg("col %u inst %u %s: no answer", c->col, c->inst, c->name ? c->name : "-");
+	assert_int_equal(h.col, c->want_col);
+	assert_ptr_equal(h.si, f->st.inst[c->want_inst - 1]);
+	assert_string_equal(hit_name(&h), c->want_name);
+}
+
+static void
+mib_lookup_get_answers_only_the_exact_row(void **state)
+{
+	static const struct lookup_case cases[] = {
+		{ 3, 1, "b.com", 3, 1, "b.com" },
+		{ 2, 3, "c.net", 2, 3, "c.net" },
+		{ 3, 3, "b.com", 0, 0, NULL },	/* the name under another instance */
+		{ 3, 2, "a.com", 0, 0, NULL },	/* an instance not published yet */
+		{ 3, 0, "a.com", 0, 0, NULL },	/* instance numbers start at 1 */
+		{ 3, 4, "a.com", 0, 0, NULL },	/* past the last instance */
+		{ 3, 1, NULL, 0, 0, NULL },	/* the instance alone */
+		{ 3, 0, NULL, 0, 0, NULL },	/* no index */
+		{ 1, 1, "a.com", 0, 0, NULL },	/* the index column is not served */
+		{ 5, 1, "a.com", 0, 0, NULL },	/* past the last column */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_case(*state, &cases[i], false);
+}
+
+static void
+mib_lookup_get_refuses_a_cut_or_lengthened_index(void **state)
 {
 	struct fixture *f = *state;
 	struct mib_hit h;
 	uint32_t idx[80];
-	size_t n;
+	size_t n = name_index(idx, 1, "b.com");
 
-	n = name_index(idx, 1, "b.com");
-	assert_true(mib_lookup_get(&f->st, &domain_tab, 3, idx, n, &h));
-	assert_ptr_equal(h.si, f->st.inst[0]);
-	assert_int_equal(h.col, 3);
-	assert_string_equal(hit_name(&h), "b.com");
-	/* The same name under another instance, a shorter index, a longer one. */
-	n = name_index(idx, 3, "b.com");
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, n, &h));
-	n = name_index(idx, 1, "b.com");
 	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, n - 1, &h));
 	idx[n] = 0;
 	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, n + 1, &h));
 }
 
 static void
-mib_lookup_get_refuses_bad_instances_and_columns(void **state)
+mib_lookup_next_walks_down_instances_then_across_columns(void **state)
 {
-	struct fixture *f = *state;
-	struct mib_hit h;
-	uint32_t idx[80];
-	size_t n;
+	/* Instance 1 has a.com, b.com, zz.org (by length, then bytes); 2 is not
+	 * published; 3 has c.net. Columns 2 to 4. */
+	static const struct lookup_case cases[] = {
+		{ 0, 0, NULL, 2, 1, "a.com" },		/* from the table's top */
+		{ 1, 0, NULL, 2, 1, "a.com" },		/* the index column: on to the first */
+		{ 2, 1, NULL, 2, 1, "a.com" },		/* the instance alone */
+		{ 2, 1, "a.com", 2, 1, "b.com" },
+		{ 2, 1, "aa.com", 2, 1, "zz.org" },	/* between rows */
+		{ 2, 1, "zz.org", 2, 3, "c.net" },	/* on to the next instance, past 2 */
+		{ 2, 2, "a.com", 2, 3, "c.net" },	/* inside the unpublished one */
+		{ 2, 3, "c.net", 3, 1, "a.com" },	/* the column's end: the next column */
+		{ 4, 1, "zz.org", 4, 3, "c.net" },
+		{ 4, 3, "c.net", 0, 0, NULL },		/* the table's last cell */
+		{ 4, 4, NULL, 0, 0, NULL },		/* past every instance */
+		{ 5, 0, NULL, 0, 0, NULL },		/* past the last column */
+	};
+	size_t i;
 
-	n = name_index(idx, 2, "a.com");	/* not published yet */
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, n, &h));
-	n = name_index(idx, 0, "a.com");
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, n, &h));
-	n = name_index(idx, 4, "a.com");
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, n, &h));
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 3, idx, 0, &h));
-	n = name_index(idx, 1, "a.com");
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 1, idx, n, &h));	/* the index column */
-	assert_false(mib_lookup_get(&f->st, &domain_tab, 5, idx, n, &h));	/* past the last */
-}
-
-static void
-mib_lookup_next_from_the_table_top_gives_the_first_cell(void **state)
-{
-	struct fixture *f = *state;
-	struct mib_hit h;
-
-	/* Names sort by length, then bytes: a.com, b.com, zz.org. */
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 0, NULL, 0, &h));
-	assert_int_equal(h.col, 2);
-	assert_ptr_equal(h.si, f->st.inst[0]);
-	assert_string_equal(hit_name(&h), "a.com");
-	/* The index column itself is not served: on to the first value column. */
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 1, NULL, 0, &h));
-	assert_int_equal(h.col, 2);
-	assert_string_equal(hit_name(&h), "a.com");
-}
-
-static void
-mib_lookup_next_crosses_instances_and_skips_unpublished_ones(void **state)
-{
-	struct fixture *f = *state;
-	struct mib_hit h;
-	uint32_t idx[80];
-	size_t n;
-
-	n = name_index(idx, 1, "a.com");
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 2, idx, n, &h));
-	assert_string_equal(hit_name(&h), "b.com");
-	n = name_index(idx, 1, "zz.org");
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 2, idx, n, &h));
-	assert_ptr_equal(h.si, f->st.inst[2]);
-	assert_int_equal(h.col, 2);
-	assert_string_equal(hit_name(&h), "c.net");
-	/* An index between rows, and one naming the unpublished instance. */
-	n = name_index(idx, 1, "aa.com");
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 2, idx, n, &h));
-	assert_string_equal(hit_name(&h), "zz.org");
-	n = name_index(idx, 2, "a.com");
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 2, idx, n, &h));
-	assert_string_equal(hit_name(&h), "c.net");
-	/* Only the instance sub-identifier. */
-	idx[0] = 1;
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 2, idx, 1, &h));
-	assert_string_equal(hit_name(&h), "a.com");
-}
-
-static void
-mib_lookup_next_after_a_column_goes_to_the_next_column_then_ends(void **state)
-{
-	struct fixture *f = *state;
-	struct mib_hit h;
-	uint32_t idx[80];
-	size_t n = name_index(idx, 3, "c.net");
-
-	assert_true(mib_lookup_next(&f->st, &domain_tab, 2, idx, n, &h));
-	assert_int_equal(h.col, 3);
-	assert_ptr_equal(h.si, f->st.inst[0]);
-	assert_string_equal(hit_name(&h), "a.com");
-	assert_false(mib_lookup_next(&f->st, &domain_tab, 4, idx, n, &h));
-	idx[0] = 4;	/* past every instance */
-	assert_false(mib_lookup_next(&f->st, &domain_tab, 4, idx, 1, &h));
-	assert_false(mib_lookup_next(&f->st, &domain_tab, 5, NULL, 0, &h));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_case(*state, &cases[i], true);
 }
 
 static void
@@ -276,11 +276,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(mib_lookup_get_finds_the_exact_row_only),
-		T(mib_lookup_get_refuses_bad_instances_and_columns),
-		T(mib_lookup_next_from_the_table_top_gives_the_first_cell),
-		T(mib_lookup_next_crosses_instances_and_skips_unpublished_ones),
-		T(mib_lookup_next_after_a_column_goes_to_the_next_column_then_ends),
+		T(mib_lookup_get_answers_only_the_exact_row),
+		T(mib_lookup_get_refuses_a_cut_or_lengthened_index),
+		T(mib_lookup_next_walks_down_instances_then_across_columns),
 		T(mib_lookup_global_table_is_indexed_by_number),
 		T(mib_lookup_walk_visits_every_cell_once_in_ascending_order),
 #undef T

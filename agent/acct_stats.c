@@ -489,13 +489,16 @@ static size_t
 str_add(struct strbuf *b, const char *s, size_t n)
 {
 	size_t at = b->len;
+	char *p;
 
 	if (b->oom)
 		return 0;
-	if (base_grow((void **)&b->p, &b->cap, b->len + n + 1, 1, 4096, SIZE_MAX) < 0) {
+	p = base_grow(b->p, &b->cap, b->len + n + 1, 1, 4096, SIZE_MAX);
+	if (!p) {
 		b->oom = true;
 		return 0;
 	}
+	b->p = p;
 	memcpy(b->p + at, s, n);
 	b->p[at + n] = '\0';
 	b->len += n + 1;

@@ -126,12 +126,14 @@ static struct alarm *
 add(struct alarm_engine *e, const struct cfg_threshold *th, const char *instance,
     const char *subject, uint64_t value, enum alarm_level level, int64_t now)
 {
-	struct alarm *a;
+	struct alarm *a, **p;
 
 	if (e->n == ALARM_MAX)
 		return NULL;
-	if (base_grow((void **)&e->a, &e->cap, e->n + 1, sizeof(*e->a), 16, ALARM_MAX) < 0)
+	p = base_grow(e->a, &e->cap, e->n + 1, sizeof(*e->a), 16, ALARM_MAX);
+	if (!p)
 		return NULL;
+	e->a = p;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;

@@ -31,11 +31,17 @@ static int
 push(struct alarm_values *o, const char *kind, const char *name, uint64_t value, uint64_t samples)
 {
 	size_t need = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
+	struct alarm_value *v = base_grow(o->v, &o->cap, o->n + 1, sizeof(*o->v), 16,
+	    SIZE_MAX / sizeof(*o->v));
+	char *text;
 
-	if (base_grow((void **)&o->v, &o->cap, o->n + 1, sizeof(*o->v), 16,
-	    SIZE_MAX / sizeof(*o->v)) < 0 ||
-	    base_grow((void **)&o->text, &o->text_cap, o->text_len + need, 1, 256, SIZE_MAX) < 0)
+	if (!v)
 		return -1;
+	o->v = v;
+	text = base_grow(o->text, &o->text_cap, o->text_len + need, 1, 256, SIZE_MAX);
+	if (!text)
+		return -1;
+	o->text = text;
 	snprintf(o->text + o->text_len, need, name ? "%s:%s" : "%s", kind, name);
 	o->v[o->n].subject = (const char *)(uintptr_t)o->text_len;
 	o->v[o->n].value = value;

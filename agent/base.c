@@ -95,26 +95,24 @@ base_days_from_civil(int y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-int
-base_grow(void **p, size_t *cap, size_t need, size_t esz, size_t first, size_t max)
+void *
+base_grow(void *p, size_t *cap, size_t need, size_t esz, size_t first, size_t max)
 {
 	size_t n = *cap ? *cap : (first ? first : 1);
 	void *q;
 
 	if (need <= *cap)
-		return 0;
+		return p;
 	if (need > max || esz == 0 || max > SIZE_MAX / esz)
-		return -1;
+		return NULL;
 	while (n < need)
 		n = n > max / 2 ? max : n * 2;
 	if (n > max)
 		n = max;
-	q = realloc(*p, n * esz);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
+	q = realloc(p, n * esz);
+	if (q)
+		*cap = n;
+	return q;
 }
 
 void

@@ -36,12 +36,12 @@ unsigned base_days_in_month(int y, unsigned m);
 int64_t base_days_from_civil(int y, unsigned m, unsigned d);
 
 /*
- * Makes room for at least need elements of esz bytes in *p, which holds
- * *cap of them: the capacity doubles from first and never passes max.
- * Returns 0, or -1 when need > max or memory runs out, leaving *p and *cap
- * as they were.
+ * Makes room for at least need (>= 1) elements of esz bytes in p, which
+ * holds *cap of them: the capacity doubles from first and never passes max.
+ * Returns the array, perhaps moved (*cap updated), or NULL when need > max
+ * or memory runs out: p is still the caller's then, and *cap unchanged.
  */
-int base_grow(void **p, size_t *cap, size_t need, size_t esz, size_t first, size_t max);
+void *base_grow(void *p, size_t *cap, size_t need, size_t esz, size_t first, size_t max);
 
 /* A condition variable whose timed waits run on CLOCK_MONOTONIC, so wall-clock
  * steps neither cut a wait short nor stretch it. */

@@ -131,8 +131,10 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	size_t len = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
 	size_t rule_len = strlen(rule) + 1;
 
-	if (base_grow((void **)m, cap, *n + 1, sizeof(**m), 8, SIZE_MAX / sizeof(**m)) < 0)
+	e = base_grow(*m, cap, *n + 1, sizeof(**m), 8, SIZE_MAX / sizeof(**m));
+	if (!e)
 		return -1;
+	*m = e;
 	e = &(*m)[*n];
 	/*
 	 * The snapshot outlives the rule set (a reload may free it before the

@@ -39,13 +39,16 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct pmta_http *h = arg;
 	size_t n = size * nmemb;
+	char *p;
 
 	if (n > h->max_body - h->len) {
 		h->too_big = true;
 		return 0;	/* makes curl stop with CURLE_WRITE_ERROR */
 	}
-	if (base_grow((void **)&h->buf, &h->cap, h->len + n + 1, 1, 16384, h->max_body + 1) < 0)
+	p = base_grow(h->buf, &h->cap, h->len + n + 1, 1, 16384, h->max_body + 1);
+	if (!p)
 		return 0;
+	h->buf = p;
 	memcpy(h->buf + h->len, data, n);
 	h->len += n;
 	h->buf[h->len] = '\0';

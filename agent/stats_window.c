@@ -125,10 +125,13 @@ static int
 reserve(struct stats_window *w, size_t more)
 {
 	size_t cap = w->cap;
+	uint8_t *p;
 
 	/* The length and capacity are 32-bit: a slice list never grows past that. */
-	if (base_grow((void **)&w->packed, &cap, (size_t)w->len + more, 1, 32, UINT32_MAX) < 0)
+	p = base_grow(w->packed, &cap, (size_t)w->len + more, 1, 32, UINT32_MAX);
+	if (!p)
 		return -1;
+	w->packed = p;
 	w->cap = (uint32_t)cap;
 	return 0;
 }

@@ -36,7 +36,7 @@ struct collector {
 	struct pmta_result *api_new;	/* from the poller, not yet seen (lock) */
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
-	struct pmta_result *api;		/* the collector thread's current one */
+	struct pmta_result *api;	/* the collector thread's current one */
 	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
 	void *notify_arg;

@@ -20,7 +20,7 @@ struct pmta_poller {
 	size_t max_items;
 	pmta_poller_publish_fn publish;
 	void *arg;
-	struct pmta_result *cur;		/* the last result, the poller's own reference */
+	struct pmta_result *cur;	/* the last result, the poller's own reference */
 
 	pthread_t thread;
 	bool started;

@@ -62,7 +62,7 @@ struct snap_instance {
 	unsigned index;			/* pmtaInstanceIndex */
 	char *name;
 	char *public_url;
-	struct pmta_result *api;		/* never NULL */
+	struct pmta_result *api;	/* never NULL */
 	struct mib_rows queue_idx;	/* over api->list[API_QUEUES] */
 	struct snap_table tab[SNAP_NTABLES];
 	bool acct_configured;

@@ -399,8 +399,8 @@ table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 
 		if (req->processed || !ti)
 			continue;
-		/* A longer index names no row (and cannot follow one): the table
-		 * helper already keeps it within MAX_OID_LEN. */
+		/* The lookups take SNMP's 32-bit sub-identifiers, not net-snmp's
+		 * oid (the decoder refuses larger ones anyway: the clamp only guards). */
 		idx_len = ti->index_oid_len < MAX_OID_LEN ? ti->index_oid_len : MAX_OID_LEN;
 		for (k = 0; k < idx_len; k++)
 			idx[k] = base_sat32(ti->index_oid[k]);

@@ -291,6 +291,49 @@ cfg_threshold_rejects_mistakes(void **state)
 }
 
 static void
+cfg_directive_errors_are_worded_exactly(void **state)
+{
+	/* What an operator reads after "FILE: line N:", to the letter. */
+	static const struct { const char *token, *args, *err; } bad[] = {
+		{ "pmtaInstance", "mta1", "expected: pmtaInstance NAME URL (URL may be '-' for no API)" },
+		{ "pmtaInstance", "mta1 ftp://host/", "URL scheme must be http or https" },
+		{ "pmtaInstance", "bad/name http://h:1",
+		  "bad instance name 'bad/name': 1 to 64 of [A-Za-z0-9._-]" },
+		{ "pmtaInstance", "mta1 http://",
+		  "not a URL (expected http://HOST:PORT or https://HOST:PORT)" },
+		{ "pmtaInstance", "mta0 http://h:2", "instance 'mta0' defined twice" },
+		{ "pmtaApiKey", "nosuch " KEY32,
+		  "unknown instance 'nosuch' (pmtaInstance must come first)" },
+		{ "pmtaApiKey", "mta0", "expected: pmtaApiKey NAME KEY" },
+		{ "pmtaApiKey", "mta0 short", "API key must be 32 to 128 characters" },
+		{ "pmtaApiTlsVerify", "mta0 maybe", "expected yes or no, not 'maybe'" },
+		{ "pmtaAcctFiles", "mta0 relative/*.csv", "accounting glob must be an absolute path" },
+		{ "pmtaApiTimeout", "0", "expected: pmtaApiTimeout SECONDS (1 to 300)" },
+		{ "pmtaPollInterval", "x", "expected: pmtaPollInterval SECONDS (1 to 86400)" },
+		{ "pmtaStatsWindow", "59", "expected: pmtaStatsWindow SECONDS (60 to 3600)" },
+		{ "pmtaMaxRows", "1 2", "expected: pmtaMaxRows N (1 to 10000000)" },
+		{ "pmtaTrapRateLimit", "100001", "expected: pmtaTrapRateLimit N (1 to 100000)" },
+		{ "pmtaApiMaxBody", "1024", "expected: pmtaApiMaxBody BYTES (65536 to 1073741824)" },
+		{ "pmtaRunAsUser", "a b", "expected: pmtaRunAsUser USER" },
+		{ "pmtaHardBounceCategories", "", "expected: pmtaHardBounceCategories CAT[,CAT...]" },
+		{ "pmtaHardBounceCategories", "bad cat!", "bad bounce category 'cat!'" },
+		{ "pmtaPollIntervall", "30", "unknown directive 'pmtaPollIntervall'" },
+	};
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+	size_t i;
+
+	assert_int_equal(parse(c, "pmtaInstance", "mta0 http://h:1", err), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (parse(c, bad[i].token, bad[i].args, err) != -1)
+			fail_msg("accepted: %s %s", bad[i].token, bad[i].args);
+		assert_string_equal(err, bad[i].err);
+	}
+	assert_int_equal(c->n_inst, 1);
+}
+
+static void
 cfg_unknown_directive_is_an_error(void **state)
 {
 	char err[CFG_ERR_MAX];
@@ -322,6 +365,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(cfg_threshold_seed_example_parses, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_scope_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_rejects_mistakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_directive_errors_are_worded_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_unknown_directive_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_validate_needs_an_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_stats_horizon_is_the_longest_window_that_applies, setup,

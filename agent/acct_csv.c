@@ -264,7 +264,7 @@ unquote(char *dst, const char *v, size_t len)
 }
 
 /*
- * One pass over the line: each field is found with memchr, and only the
+ * One pass over the line: each field is found with comma_find(), and only the
  * columns the header marks are kept (and unquoted, into scratch, when they
  * hold doubled quotes). Nothing is allocated.
  */

@@ -75,11 +75,11 @@ malformed(struct acct_reader *r, const char *file, uint64_t lineno, const char *
 		return;
 	}
 	if (r->unlogged)
-		log_msg(LOG_WARNING, "instance %s: %s:%llu: malformed accounting line skipped (%s); "
+		log_warnx("instance %s: %s:%llu: malformed accounting line skipped (%s); "
 		    "%llu more not logged since the last report", r->instance, file,
 		    (unsigned long long)lineno, why, (unsigned long long)r->unlogged);
 	else
-		log_msg(LOG_WARNING, "instance %s: %s:%llu: malformed accounting line skipped (%s)",
+		log_warnx("instance %s: %s:%llu: malformed accounting line skipped (%s)",
 		    r->instance, file, (unsigned long long)lineno, why);
 	r->logged = true;
 	r->last_log = now;
@@ -97,7 +97,7 @@ malformed_summary(struct acct_reader *r)
 	now = (int64_t)time(NULL);
 	if (now - r->last_log < MALFORMED_LOG_INTERVAL)
 		return;
-	log_msg(LOG_WARNING, "instance %s: %llu more malformed accounting lines skipped",
+	log_warnx("instance %s: %llu more malformed accounting lines skipped",
 	    r->instance, (unsigned long long)r->unlogged);
 	r->last_log = now;
 	r->unlogged = 0;

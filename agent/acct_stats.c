@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "acct_stats.h"
+#include "base.h"
 #include "log.h"
 
 #define STATUS_MAX 16		/* pmtaDeferralStatus is 1..16 bytes */
@@ -60,19 +61,6 @@ struct acct_stats {
 	struct row *all;
 	struct stats_hist *hist;	/* scratch for percentiles */
 };
-
-/* FNV-1a, 32 bits: the same hash the MIB uses for long names. */
-static uint32_t
-hash_bytes(const char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--) {
-		h ^= (unsigned char)*p++;
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static void
 row_free(struct row *r)
@@ -163,7 +151,7 @@ static struct row *
 table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t len)
 {
 	struct table *t = &s->tab[which];
-	uint32_t h = hash_bytes(key, len);
+	uint32_t h = base_fnv1a(key, len);
 	struct row *r = table_find(t, key, len, h);
 
 	if (r)
@@ -171,7 +159,7 @@ table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t l
 	if (t->n >= s->c.max_rows) {
 		t->refused++;
 		if (s->now - t->last_log >= DROP_LOG_INTERVAL) {
-			log_msg(LOG_WARNING, "accounting: %s table full (pmtaMaxRows %zu): records "
+			log_warnx("accounting: %s table full (pmtaMaxRows %zu): records "
 			    "with new keys are not counted in it (%llu so far)", table_what[which],
 			    s->c.max_rows, (unsigned long long)t->refused);
 			t->last_log = s->now;
@@ -328,16 +316,7 @@ record_kind(const struct acct_field *f)
 static size_t
 lower_copy(char *dst, const char *src, size_t len)
 {
-	size_t i;
-
-	if (len > ACCT_NAME_MAX)
-		len = ACCT_NAME_MAX;
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)src[i];
-
-		dst[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-	}
-	return len;
+	return base_lower_copy(dst, ACCT_NAME_MAX, src, len);
 }
 
 static size_t
@@ -474,17 +453,29 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 
 /* --- views ------------------------------------------------------------- */
 
-static uint32_t
-gauge(uint64_t v)
-{
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 /* num / den in basis points; 0 when den is 0. */
 static uint32_t
 rate_bp(uint64_t num, uint64_t den)
 {
-	return den ? (uint32_t)(num * 10000 / den) : 0;
+	return den ? base_sat32(num * 10000 / den) : 0;
+}
+
+uint32_t
+acct_window_bounce_rate(const struct acct_window *w)
+{
+	return rate_bp(w->bounced, w->delivered + w->bounced);
+}
+
+uint32_t
+acct_window_hard_bounce_rate(const struct acct_window *w)
+{
+	return rate_bp(w->hard_bounced, w->delivered + w->bounced);
+}
+
+uint32_t
+acct_window_deferral_rate(const struct acct_window *w)
+{
+	return rate_bp(w->deferred, w->delivered + w->bounced + w->deferred);
 }
 
 /* Every string of a view in one buffer; offsets are turned into pointers at the end. */
@@ -498,23 +489,16 @@ static size_t
 str_add(struct strbuf *b, const char *s, size_t n)
 {
 	size_t at = b->len;
+	char *p;
 
 	if (b->oom)
 		return 0;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return 0;
-		}
-		b->p = p;
-		b->cap = cap;
+	p = base_grow(b->p, &b->cap, b->len + n + 1, 1, 4096, SIZE_MAX);
+	if (!p) {
+		b->oom = true;
+		return 0;
 	}
+	b->p = p;
 	memcpy(b->p + at, s, n);
 	b->p[at + n] = '\0';
 	b->len += n + 1;
@@ -523,10 +507,22 @@ str_add(struct strbuf *b, const char *s, size_t n)
 
 static const unsigned pcts[] = { 50, 90, 95, 99 };
 
+/* The counts of a window sum, without the percentile. */
+static void
+window_counts(const struct stats_window_sum *w, struct acct_window *out)
+{
+	out->delivered = w->c[STATS_DELIVERED];
+	out->bounced = w->c[STATS_BOUNCED];
+	out->hard_bounced = w->c[STATS_HARD_BOUNCED];
+	out->deferred = w->c[STATS_DEFERRED];
+	out->p95 = 0;
+}
+
 static void
 entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e, int64_t now)
 {
 	struct stats_window_sum w;
+	struct acct_window aw;
 	uint32_t p[4];
 
 	e->delivered = r->c[C_D];
@@ -538,13 +534,13 @@ entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e
 	e->latency_count = r->lat_count;
 	stats_hist_clear(s->hist);
 	stats_window_sum(&r->win, now, s->c.window, &w, s->hist);
-	e->win_delivered = gauge(w.c[STATS_DELIVERED]);
-	e->win_bounced = gauge(w.c[STATS_BOUNCED]);
-	e->win_deferred = gauge(w.c[STATS_DEFERRED]);
-	e->bounce_rate = rate_bp(w.c[STATS_BOUNCED], w.c[STATS_DELIVERED] + w.c[STATS_BOUNCED]);
-	e->deferral_rate = rate_bp(w.c[STATS_DEFERRED],
-	    w.c[STATS_DELIVERED] + w.c[STATS_DEFERRED] + w.c[STATS_BOUNCED]);
-	e->latency_win_count = gauge(stats_hist_count(s->hist));
+	e->win_delivered = base_sat32(w.c[STATS_DELIVERED]);
+	e->win_bounced = base_sat32(w.c[STATS_BOUNCED]);
+	e->win_deferred = base_sat32(w.c[STATS_DEFERRED]);
+	window_counts(&w, &aw);
+	e->bounce_rate = acct_window_bounce_rate(&aw);
+	e->deferral_rate = acct_window_deferral_rate(&aw);
+	e->latency_win_count = base_sat32(stats_hist_count(s->hist));
 	stats_hist_percentiles(s->hist, pcts, 4, p);
 	e->p50 = p[0];
 	e->p90 = p[1];
@@ -625,7 +621,7 @@ view_jobs_bounces(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, 
 		v->bounces[k].category = OFF(str_add(sb, r->key, r->key_len));
 		v->bounces[k].hard = is_hard(s, r->key, r->key_len);
 		v->bounces[k].count = r->c[C_B];
-		v->bounces[k].win_count = gauge(w.c[STATS_BOUNCED]);
+		v->bounces[k].win_count = base_sat32(w.c[STATS_BOUNCED]);
 		k++;
 	}
 	v->n_bounces = k;
@@ -651,7 +647,7 @@ view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int
 		d->status = OFF(str_add(sb, r->key + dl + 1, r->key_len - dl - 1));
 		d->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
 		d->count = r->c[C_DF];
-		d->win_count = gauge(w.c[STATS_DEFERRED]);
+		d->win_count = base_sat32(w.c[STATS_DEFERRED]);
 		d->last_seen = r->newest;
 		k++;
 	}
@@ -692,7 +688,7 @@ stats_expire(struct acct_stats *s, int64_t now)
 		uint64_t gone = table_age(t, now - (int64_t)s->c.idle_drop);
 
 		if (gone)
-			log_msg(LOG_INFO, "accounting: %llu %s rows without a record for %u s dropped",
+			log_info("accounting: %llu %s rows without a record for %u s dropped",
 			    (unsigned long long)gone, table_what[i], s->c.idle_drop);
 		for (j = 0; j < t->cap; j++)
 			if (t->slot[j].r)
@@ -769,7 +765,7 @@ acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 		size_t len = cap_name(strlen(name));
 
 		r = table_find(&s->tab[scope == ACCT_SCOPE_DOMAIN ? ACCT_TAB_DOMAIN : ACCT_TAB_VMTA],
-		    name, len, hash_bytes(name, len));
+		    name, len, base_fnv1a(name, len));
 	}
 	if (!r)
 		return -1;
@@ -778,10 +774,7 @@ acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 	stats_hist_clear(s->hist);
 	stats_window_sum(&r->win, now, window, &w, s->hist);
 	stats_hist_percentiles(s->hist, &p95, 1, &v);
-	out->delivered = w.c[STATS_DELIVERED];
-	out->bounced = w.c[STATS_BOUNCED];
-	out->hard_bounced = w.c[STATS_HARD_BOUNCED];
-	out->deferred = w.c[STATS_DEFERRED];
+	window_counts(&w, out);
 	out->p95 = v;
 	return 0;
 }

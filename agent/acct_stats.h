@@ -106,6 +106,17 @@ struct acct_window {
 	uint32_t p95;
 };
 
+/*
+ * The rates in basis points, defined once so that a table column
+ * (pmtaDomainBounceRate, ...) and a threshold (bounceRate=, ...) always
+ * mean the same: bounces over final outcomes (delivered + bounced; a
+ * deferral is not final), deferrals over every attempt. 0 when nothing
+ * was attempted.
+ */
+uint32_t acct_window_bounce_rate(const struct acct_window *w);
+uint32_t acct_window_hard_bounce_rate(const struct acct_window *w);
+uint32_t acct_window_deferral_rate(const struct acct_window *w);
+
 enum acct_scope { ACCT_SCOPE_ALL = 1, ACCT_SCOPE_DOMAIN = 2, ACCT_SCOPE_VMTA = 3 };
 
 struct acct_stats;
@@ -120,8 +131,9 @@ void acct_stats_free(struct acct_stats *s);
 void acct_stats_set_now(struct acct_stats *s, int64_t now);
 
 /*
- * Counts one well-formed record into every table it belongs to (issue 3's
- * definitions). Copies what it keeps. No allocation once its keys exist.
+ * Counts one well-formed record into every table it belongs to (what counts
+ * where: README.md, "Where the data come from" and "The MIB"). Copies what
+ * it keeps. No allocation once its keys exist.
  */
 void acct_stats_add(struct acct_stats *s, const struct acct_record *r);
 

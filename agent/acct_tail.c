@@ -190,17 +190,17 @@ glob_state_log(struct acct_tail *t, int rc)
 	t->glob_state = (int)s;
 	switch (s) {
 	case GS_FOUND:
-		log_msg(LOG_INFO, "accounting files %s: files found", t->pattern);
+		log_info("accounting files %s: files found", t->pattern);
 		break;
 	case GS_NO_MATCH:
-		log_msg(LOG_INFO, "accounting files %s: no file matches (yet)", t->pattern);
+		log_info("accounting files %s: no file matches (yet)", t->pattern);
 		break;
 	case GS_UNREADABLE:
-		log_msg(LOG_WARNING, "accounting files %s: cannot read the directory: %s",
-		    t->pattern, strerror(glob_errno));
+		log_emit(LOG_WARNING, glob_errno, "accounting files %s: cannot read the directory",
+		    t->pattern);
 		break;
 	case GS_NO_MEMORY:
-		log_msg(LOG_WARNING, "accounting files %s: out of memory listing files", t->pattern);
+		log_warnx("accounting files %s: out of memory listing files", t->pattern);
 		break;
 	}
 }
@@ -257,7 +257,7 @@ successor_find(struct acct_tail *t, bool need_data)
 			continue;
 		if (t->path && mtime_before(&sb.st_mtim, &t->open_mtime)) {
 			if (!t->older_logged)
-				log_msg(LOG_WARNING, "accounting files %s: %s sorts after %s but is "
+				log_warnx("accounting files %s: %s sorts after %s but is "
 				    "older than it: passed over (rotated copies in the glob? name the live "
 				    "file alone)", t->pattern, p, t->path);
 			t->older_logged = true;
@@ -321,14 +321,14 @@ current_open(struct acct_tail *t, char *path)
 		if (fd >= 0)
 			close(fd);
 		if (stat(path, &sb) == 0) {
-			log_msg(LOG_WARNING, "accounting file %s: %s; reading the files after it",
+			log_warnx("accounting file %s: %s; reading the files after it",
 			    path, strerror(err));
 			failed_add(t, &sb);
 		}
 		free(path);
 		return -1;
 	}
-	log_msg(LOG_INFO, "accounting file %s: reading from the start", path);
+	log_info("accounting file %s: reading from the start", path);
 	free(t->path);
 	t->path = path;
 	t->fd = fd;
@@ -455,7 +455,7 @@ truncation_check(struct acct_tail *t)
 		return;
 	if (sb.st_size > t->off && mark_holds(t))
 		return;
-	log_msg(LOG_NOTICE, "accounting file %s was truncated; reading it again from the start",
+	log_notice("accounting file %s was truncated; reading it again from the start",
 	    t->path);
 	if (lseek(t->fd, 0, SEEK_SET) < 0)
 		return;
@@ -483,7 +483,7 @@ chunk_read(struct acct_tail *t, size_t max, acct_tail_line_cb_t cb, void *arg)
 		t->have += (size_t)n;
 		lines_split(t, cb, arg);
 	} else if (n < 0 && !t->read_error_logged) {
-		log_msg(LOG_WARNING, "accounting file %s: %s", t->path, strerror(errno));
+		log_warn("accounting file %s", t->path);
 		t->read_error_logged = true;
 	}
 	return n;

@@ -3,28 +3,11 @@
 #include <stdbool.h>
 
 #include "acct_time.h"
+#include "base.h"
 
 #define UNIX_INT_DIGITS_MAX 12	/* up to year 33658: more is not a timestamp */
 #define UNIX_FRAC_DIGITS_MAX 9	/* nanoseconds */
 #define OFFSET_HOURS_MAX 18
-
-/*
- * The days-from-civil algorithm (H. Hinnant): eras of 400 years starting on
- * March 1st, so that February's leap day falls at the end of a year.
- */
-int64_t
-acct_days_from_civil(int y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
 
 /* n digits at p as a number; -1 if any is not a digit. */
 static int
@@ -88,9 +71,7 @@ offset_parse(const char *p, size_t len, int *east)
 int
 acct_time_parse(const char *p, size_t len, int64_t *out)
 {
-	static const unsigned char mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, s, east;
-	bool leap;
 	int64_t t;
 
 	if (!p)
@@ -111,12 +92,11 @@ acct_time_parse(const char *p, size_t len, int64_t *out)
 		return -1;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59)
 		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[mo - 1] + (mo == 2 && leap))
+	if ((unsigned)d > base_days_in_month(y, (unsigned)mo))
 		return -1;
 	if (offset_parse(p + 19, len - 19, &east) < 0)
 		return -1;
-	t = acct_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
+	t = base_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
 	    east;
 	if (t < 0)
 		return -1;	/* 1970-01-01 00:30+0100: before the epoch */

@@ -22,7 +22,4 @@
  */
 int acct_time_parse(const char *p, size_t len, int64_t *out);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date; m 1-12, d 1-31. */
-int64_t acct_days_from_civil(int y, unsigned m, unsigned d);
-
 #endif

@@ -21,11 +21,12 @@
 #include "agent.h"
 #include "alarm.h"
 #include "alarm_eval.h"
-#include "api_result.h"
+#include "pmta_result.h"
 #include "cfg_load.h"
 #include "collector.h"
 #include "log.h"
 #include "mib_agent.h"
+#include "mib_alarm.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
 #include "pmta_http.h"
@@ -76,35 +77,6 @@ notify_snapshot(void *arg)
 	}
 }
 
-/* pmtaAlarmTable mirrors the engine's active alarms. */
-static void
-alarm_table_build(void)
-{
-	const struct alarm *const *a;
-	size_t n = alarm_engine_list(alarms, &a), i;
-	struct snap_table *t = &mib.alarms;
-	struct snap_row *rows = calloc(n ? n : 1, sizeof(*rows));
-
-	if (!rows)
-		return;
-	for (i = 0; i < n; i++) {
-		rows[i].scope = a[i]->index;
-		rows[i].name = a[i]->rule;
-		rows[i].name2 = a[i]->instance;
-		rows[i].text = a[i]->subject;
-		rows[i].col[PMTA_ALARM_SEVERITY] = a[i]->level == ALARM_CRITICAL ?
-		    PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
-		rows[i].col[PMTA_ALARM_VALUE] = a[i]->value;
-		rows[i].col[PMTA_ALARM_THRESHOLD] = a[i]->threshold;
-		rows[i].col[PMTA_ALARM_RAISED_AGE] = (uint64_t)a[i]->raised_at;
-	}
-	free(t->row);
-	t->row = rows;
-	t->n = n;
-	mib_table_index_by_number(t);
-	mib.active_alarms = (uint32_t)n;
-}
-
 /* Evaluates every threshold that applies to one instance's new snapshot. */
 static void
 alarms_evaluate(const struct snap_instance *si)
@@ -121,13 +93,13 @@ alarms_evaluate(const struct snap_instance *si)
 		alarm_engine_update(alarms, th, si->name, values.v, values.n, mono_now(),
 		    mib_notify_event, NULL);
 	}
-	alarm_table_build();
+	mib_alarm_table_build(&mib, alarms);
 	mib.alarms_refused = alarm_engine_refused(alarms);
 	/* At most one line a minute while the cap holds, not one per refused subject. */
 	if (alarm_engine_refused(alarms) > alarms_refused_logged &&
 	    mono_now() - alarms_refused_at >= 60) {
-		snmp_log(LOG_WARNING, "%d active alarms at most: %llu raises refused so far; "
-		    "narrow the pmtaThreshold scopes\n", ALARM_MAX,
+		log_warnx("%d active alarms at most: %llu raises refused so far; "
+		    "narrow the pmtaThreshold scopes", ALARM_MAX,
 		    (unsigned long long)alarm_engine_refused(alarms));
 		alarms_refused_logged = alarm_engine_refused(alarms);
 		alarms_refused_at = mono_now();
@@ -194,37 +166,9 @@ on_tick(unsigned int reg, void *arg)
 		replay_pending = 0;
 		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, NULL);
 		if (n)
-			snmp_log(LOG_NOTICE, "AgentX session open: sent %zu active alarm%s again\n",
+			log_notice("AgentX session open: sent %zu active alarm%s again",
 			    n, n == 1 ? "" : "s");
 	}
-}
-
-/* The threshold table shows the rules as configured. */
-static int
-thresholds_build(const struct cfg *c, struct snap_table *t)
-{
-	size_t i;
-
-	mib_rows_clear(&t->idx);
-	free(t->row);
-	t->n = 0;
-	t->row = calloc(c->n_th ? c->n_th : 1, sizeof(*t->row));
-	if (!t->row)
-		return -1;
-	for (i = 0; i < c->n_th; i++) {
-		const struct cfg_threshold *th = &c->th[i];
-		struct snap_row *r = &t->row[i];
-
-		r->scope = (uint32_t)(i + 1);
-		r->name = th->rule;
-		r->name2 = cfg_metric_name(th->metric);
-		r->text = th->scope_text;
-		r->col[PMTA_THRESHOLD_WARN] = th->warn;
-		r->col[PMTA_THRESHOLD_CRIT] = th->crit;
-		r->col[PMTA_THRESHOLD_WINDOW] = th->window ? th->window : c->stats_window;
-	}
-	t->n = c->n_th;
-	return mib_table_index_by_number(t);
 }
 
 static void
@@ -314,17 +258,17 @@ reload(const char *path)
 	struct cfg *c = cfg_load_file(path);
 
 	if (!c) {
-		snmp_log(LOG_ERR, "SIGHUP: %s is invalid; keeping the running configuration\n", path);
+		log_errx("SIGHUP: %s is invalid; keeping the running configuration", path);
 		return;
 	}
 	if (!workers_same(cfg, c)) {
 		/* Instances or collection settings changed: start over with them. */
-		snmp_log(LOG_NOTICE, "SIGHUP: instances or collection settings changed; "
-		    "restarting collection (accounting counters start again)\n");
+		log_notice("SIGHUP: instances or collection settings changed; "
+		    "restarting collection (accounting counters start again)");
 		workers_stop();
 		instances_reset(c->n_inst);
 		if (workers_start(c) < 0)
-			snmp_log(LOG_ERR, "SIGHUP: some instances could not start\n");
+			log_errx("SIGHUP: some instances could not start");
 	} else {
 		size_t i;
 
@@ -334,14 +278,14 @@ reload(const char *path)
 	}
 	/* Alarms of rules that are gone clear now, with their notification. */
 	alarm_engine_prune(alarms, c, mib_notify_event, NULL);
-	alarm_table_build();
+	mib_alarm_table_build(&mib, alarms);
 	mib_notify_set_limit(c->trap_rate_limit);
 	/* The threshold table points into the config: rebuild it before freeing. */
 	mib.stats_window = c->stats_window;
-	thresholds_build(c, &mib.thresholds);
+	mib_threshold_table_build(&mib, c);
 	cfg_free(cfg);
 	cfg = c;
-	snmp_log(LOG_INFO, "SIGHUP: configuration reloaded from %s\n", path);
+	log_info("SIGHUP: configuration reloaded from %s", path);
 }
 
 static int
@@ -350,7 +294,7 @@ pidfile_write(const char *path)
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
-		snmp_log(LOG_ERR, "%s: cannot write pid file: %s\n", path, strerror(errno));
+		log_err("%s: cannot write pid file", path);
 		return -1;
 	}
 	fprintf(f, "%ld\n", (long)getpid());
@@ -374,19 +318,19 @@ drop_privileges(const char *user)
 		return 0;
 	pw = getpwnam(name);
 	if (!pw) {
-		snmp_log(LOG_ERR, "pmtaRunAsUser %s: no such user\n", name);
+		log_errx("pmtaRunAsUser %s: no such user", name);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		snmp_log(LOG_ERR, "pmtaRunAsUser %s: the agent does not run as root\n", name);
+		log_errx("pmtaRunAsUser %s: the agent does not run as root", name);
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0 || setuid(0) == 0) {
-		snmp_log(LOG_ERR, "cannot become %s: %s\n", name, strerror(errno));
+		log_err("cannot become %s", name);
 		return -1;
 	}
-	snmp_log(LOG_INFO, "running as %s (uid %ld)\n", name, (long)pw->pw_uid);
+	log_info("running as %s (uid %ld)", name, (long)pw->pw_uid);
 	return 0;
 }
 
@@ -406,12 +350,10 @@ signals_install(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-int
-agent_run(const struct agent_opts *o)
+/* net-snmp's settings for a subagent that reads exactly the -c file. */
+static void
+netsnmp_settings(const struct agent_opts *o)
 {
-	struct stat sb;
-	int rc = 1;
-
 	/* The agent needs no MIB files; without this net-snmp looks for them and complains. */
 	setenv("MIBS", "", 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
@@ -437,81 +379,75 @@ agent_run(const struct agent_opts *o)
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, "/dev/null");
 	if (o->socket)
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, o->socket);
+}
 
-	if (stat(o->config, &sb) < 0) {
-		snmp_log(LOG_ERR, "%s: cannot read the configuration: %s\n", o->config, strerror(errno));
+/* -n: reads the configuration as the agent would, says what it holds, exits. */
+static int
+config_check(const char *path)
+{
+	struct cfg *c = cfg_load_file(path);
+
+	if (!c)
 		return 1;
-	}
-	if (pmta_http_global_init() < 0) {
-		snmp_log(LOG_ERR, "cannot initialise libcurl\n");
-		return 1;
-	}
-	pmta_xml_init();
-	init_agent(APP_NAME);
-	cfg_load_register();
+	printf("%s: configuration OK (%zu instance%s, %zu threshold%s)\n", path,
+	    c->n_inst, c->n_inst == 1 ? "" : "s", c->n_th, c->n_th == 1 ? "" : "s");
+	cfg_free(c);
+	return 0;
+}
 
-	if (o->check_only) {
-		struct cfg *c = cfg_load_file(o->config);
-
-		if (!c)
-			return 1;
-		printf("%s: configuration OK (%zu instance%s, %zu threshold%s)\n", o->config,
-		    c->n_inst, c->n_inst == 1 ? "" : "s", c->n_th, c->n_th == 1 ? "" : "s");
-		cfg_free(c);
-		return 0;
-	}
-
+/*
+ * The MIB, the AgentX session and the configuration (read while net-snmp
+ * starts, so that its errors are counted), then the process becomes a
+ * daemon and gives root up. -1 (logged) on any failure.
+ */
+static int
+session_open(const struct agent_opts *o)
+{
 	mib.start_mono = mono_now();
 	start_wall = (int64_t)time(NULL);
 	alarms = alarm_engine_new();
 	if (!alarms || mib_register(&mib) < 0)
-		goto out;
+		return -1;
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
 	    on_session_start, NULL);
 	cfg_load_begin();
 	init_snmp(APP_NAME);
 	cfg = cfg_load_end(o->config);
 	if (!cfg)
-		goto out;
+		return -1;
 	mib.stats_window = cfg->stats_window;
 	if (mib_notify_init(cfg->trap_rate_limit) < 0)
-		goto out;
-	if (thresholds_build(cfg, &mib.thresholds) < 0 || mib_table_index_by_number(&mib.alarms) < 0)
-		goto out;
-
+		return -1;
+	if (mib_threshold_table_build(&mib, cfg) < 0 || snap_table_index_by_scope(&mib.alarms) < 0)
+		return -1;
 	if (!o->foreground && netsnmp_daemonize(1, snmp_stderrlog_status()) != 0)
-		goto out;
+		return -1;
 	if (o->pidfile && pidfile_write(o->pidfile) < 0)
-		goto out;
-	if (drop_privileges(cfg->run_as_user) < 0)
-		goto out;
+		return -1;
+	return drop_privileges(cfg->run_as_user);
+}
 
+/* The wake-up pipe, the log queue, signals, the tick, and the workers. */
+static int
+workers_open(void)
+{
 	if (pipe2(wake_fd, O_NONBLOCK | O_CLOEXEC) < 0) {
-		snmp_log(LOG_ERR, "pipe: %s\n", strerror(errno));
-		goto out;
+		log_err("pipe");
+		return -1;
 	}
 	register_readfd(wake_fd[0], on_wake, NULL);
 	log_init();
 	log_set_wakeup_fd(wake_fd[1]);
 	signals_install();
 	snmp_alarm_register(1, SA_REPEAT, on_tick, NULL);
-
 	instances_reset(cfg->n_inst);
-	if (workers_start(cfg) < 0)
-		goto out;
-	snmp_log(LOG_INFO, "pmta-monitor-agent %s started: %zu instance%s\n", PACKAGE_VERSION,
-	    cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+	return workers_start(cfg);
+}
 
-	while (!got_term) {
-		agent_check_and_process(1);
-		if (got_hup) {
-			got_hup = 0;
-			reload(o->config);
-		}
-	}
-	snmp_log(LOG_INFO, "pmta-monitor-agent stopping\n");
-	rc = 0;
-out:
+/* Everything session_open() and workers_open() made, in reverse. */
+static void
+agent_close(void)
+{
 	workers_stop();
 	log_flush();
 	instances_reset(0);
@@ -519,16 +455,51 @@ out:
 	mib.inst = NULL;
 	mib_unregister();
 	alarm_values_clear(&values);
-	free(mib.alarms.row);
-	mib_rows_clear(&mib.alarms.idx);
-	free(mib.thresholds.row);
-	mib_rows_clear(&mib.thresholds.idx);
+	mib_alarm_tables_clear(&mib);
 	alarm_engine_free(alarms);
 	alarms = NULL;
 	mib_notify_shutdown();
 	snmp_shutdown(APP_NAME);
 	cfg_free(cfg);
 	cfg = NULL;
+}
+
+int
+agent_run(const struct agent_opts *o)
+{
+	struct stat sb;
+	int rc = 1;
+
+	netsnmp_settings(o);
+	if (stat(o->config, &sb) < 0) {
+		log_err("%s: cannot read the configuration", o->config);
+		return 1;
+	}
+	if (pmta_http_global_init() < 0) {
+		log_errx("cannot initialise libcurl");
+		return 1;
+	}
+	pmta_xml_init();
+	init_agent(APP_NAME);
+	cfg_load_register();
+	if (o->check_only)
+		return config_check(o->config);
+
+	if (session_open(o) < 0 || workers_open() < 0)
+		goto out;
+	log_info("pmta-monitor-agent %s started: %zu instance%s", PACKAGE_VERSION,
+	    cfg->n_inst, cfg->n_inst == 1 ? "" : "s");
+	while (!got_term) {
+		agent_check_and_process(1);
+		if (got_hup) {
+			got_hup = 0;
+			reload(o->config);
+		}
+	}
+	log_info("pmta-monitor-agent stopping");
+	rc = 0;
+out:
+	agent_close();
 	if (o->pidfile && rc == 0)
 		unlink(o->pidfile);
 	return rc;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alarm.h"
+#include "base.h"
 
 struct alarm_engine {
 	struct alarm **a;	/* ascending index */
@@ -68,13 +69,6 @@ alarm_level_next(enum alarm_level cur, uint64_t value, uint64_t warn, uint64_t c
 	return up > l ? up : l;
 }
 
-static bool
-is_rate(enum cfg_metric m)
-{
-	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
-	    m == CFG_METRIC_DEFERRAL_RATE;
-}
-
 static void
 emit(struct alarm_engine *e, struct alarm *a, bool raise, enum alarm_level level,
      uint64_t threshold, alarm_event_fn cb, void *arg)
@@ -132,19 +126,14 @@ static struct alarm *
 add(struct alarm_engine *e, const struct cfg_threshold *th, const char *instance,
     const char *subject, uint64_t value, enum alarm_level level, int64_t now)
 {
-	struct alarm *a;
+	struct alarm *a, **p;
 
 	if (e->n == ALARM_MAX)
 		return NULL;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct alarm **p = realloc(e->a, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		e->a = p;
-		e->cap = cap;
-	}
+	p = base_grow(e->a, &e->cap, e->n + 1, sizeof(*e->a), 16, ALARM_MAX);
+	if (!p)
+		return NULL;
+	e->a = p;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
@@ -173,13 +162,60 @@ struct subject_map {
 static uint32_t
 str_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	return base_fnv1a(s, strlen(s));
+}
 
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
+static bool
+is_mine(const struct alarm *a, const char *rule, const char *instance)
+{
+	return strcmp(a->rule, rule) == 0 && strcmp(a->instance, instance) == 0;
+}
+
+/*
+ * The alarms rule already holds on instance, by subject (m->slot stays NULL
+ * when there are none), and every alarm marked not seen. -1 when out of memory.
+ */
+static int
+subject_map_build(struct alarm_engine *e, const char *rule, const char *instance,
+		  struct subject_map *m)
+{
+	size_t i, mine = 0;
+
+	for (i = 0; i < e->n; i++) {
+		e->a[i]->seen = false;
+		if (is_mine(e->a[i], rule, instance))
+			mine++;
 	}
-	return h;
+	if (!mine)
+		return 0;
+	for (m->cap = 16; m->cap < mine * 2; m->cap *= 2)
+		;
+	m->slot = calloc(m->cap, sizeof(*m->slot));
+	if (!m->slot)
+		return -1;
+	for (i = 0; i < e->n; i++) {
+		size_t h;
+
+		if (!is_mine(e->a[i], rule, instance))
+			continue;
+		for (h = str_hash(e->a[i]->subject) & (m->cap - 1); m->slot[h]; h = (h + 1) & (m->cap - 1))
+			;
+		m->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+static struct alarm *
+subject_map_find(const struct alarm_engine *e, const struct subject_map *m, const char *subject)
+{
+	size_t h;
+
+	if (!m->slot)
+		return NULL;
+	for (h = str_hash(subject) & (m->cap - 1); m->slot[h]; h = (h + 1) & (m->cap - 1))
+		if (strcmp(e->a[m->slot[h] - 1]->subject, subject) == 0)
+			return e->a[m->slot[h] - 1];
+	return NULL;
 }
 
 void
@@ -188,47 +224,16 @@ alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, cons
 		    void *arg)
 {
 	struct subject_map m = { 0 };
-	size_t i, mine = 0;
+	size_t i;
 
-	/* The alarms this rule already holds on this instance, by subject. */
-	for (i = 0; i < e->n; i++) {
-		e->a[i]->seen = false;
-		if (strcmp(e->a[i]->rule, th->rule) == 0 && strcmp(e->a[i]->instance, instance) == 0)
-			mine++;
-	}
-	if (mine) {
-		for (m.cap = 16; m.cap < mine * 2; m.cap *= 2)
-			;
-		m.slot = calloc(m.cap, sizeof(*m.slot));
-		if (!m.slot)
-			return;
-		for (i = 0; i < e->n; i++) {
-			size_t h;
-
-			if (strcmp(e->a[i]->rule, th->rule) != 0 || strcmp(e->a[i]->instance, instance) != 0)
-				continue;
-			for (h = str_hash(e->a[i]->subject) & (m.cap - 1); m.slot[h]; h = (h + 1) & (m.cap - 1))
-				;
-			m.slot[h] = i + 1;
-		}
-	}
-
+	if (subject_map_build(e, th->rule, instance, &m) < 0)
+		return;
 	for (i = 0; i < n; i++) {
 		uint64_t v = vals[i].value;
-		struct alarm *a = NULL;
+		struct alarm *a = subject_map_find(e, &m, vals[i].subject);
 
-		if (is_rate(th->metric) && vals[i].samples < th->min_samples)
+		if (cfg_metric_is_rate(th->metric) && vals[i].samples < th->min_samples)
 			v = 0;
-		if (m.slot) {
-			size_t h;
-
-			for (h = str_hash(vals[i].subject) & (m.cap - 1); m.slot[h]; h = (h + 1) & (m.cap - 1)) {
-				if (strcmp(e->a[m.slot[h] - 1]->subject, vals[i].subject) == 0) {
-					a = e->a[m.slot[h] - 1];
-					break;
-				}
-			}
-		}
 		if (a) {
 			a->seen = true;
 			a->value = v;
@@ -253,8 +258,7 @@ alarm_engine_update(struct alarm_engine *e, const struct cfg_threshold *th, cons
 	for (i = 0; i < e->n;) {
 		struct alarm *a = e->a[i];
 
-		if (a->fresh || strcmp(a->rule, th->rule) != 0 ||
-		    strcmp(a->instance, instance) != 0) {
+		if (a->fresh || !is_mine(a, th->rule, instance)) {
 			a->fresh = false;
 			i++;
 			continue;

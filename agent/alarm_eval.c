@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "alarm_eval.h"
+#include "base.h"
 #include "mib_oids.h"
 
 bool
@@ -30,28 +31,17 @@ static int
 push(struct alarm_values *o, const char *kind, const char *name, uint64_t value, uint64_t samples)
 {
 	size_t need = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
+	struct alarm_value *v = base_grow(o->v, &o->cap, o->n + 1, sizeof(*o->v), 16,
+	    SIZE_MAX / sizeof(*o->v));
+	char *text;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		struct alarm_value *p = realloc(o->v, cap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		o->v = p;
-		o->cap = cap;
-	}
-	if (o->text_len + need > o->text_cap) {
-		size_t cap = o->text_cap ? o->text_cap : 256;
-		char *p;
-
-		while (cap < o->text_len + need)
-			cap *= 2;
-		p = realloc(o->text, cap);
-		if (!p)
-			return -1;
-		o->text = p;
-		o->text_cap = cap;
-	}
+	if (!v)
+		return -1;
+	o->v = v;
+	text = base_grow(o->text, &o->text_cap, o->text_len + need, 1, 256, SIZE_MAX);
+	if (!text)
+		return -1;
+	o->text = text;
 	snprintf(o->text + o->text_len, need, name ? "%s:%s" : "%s", kind, name);
 	o->v[o->n].subject = (const char *)(uintptr_t)o->text_len;
 	o->v[o->n].value = value;
@@ -123,7 +113,7 @@ int
 alarm_eval_collect(const struct cfg_threshold *th, const struct snap_instance *si,
 		   int64_t now_wall, int64_t start_wall, struct alarm_values *o)
 {
-	const struct api_result *a = si->api;
+	const struct pmta_result *a = si->api;
 	int rc = 0;
 	size_t i;
 

@@ -20,8 +20,8 @@ struct alarm_values {
 bool alarm_eval_applies(const struct cfg_threshold *th, const char *instance);
 
 /*
- * Fills out (emptied first) with the values of th on si. now_mono is the
- * monotonic clock, now_wall the wall clock, start_wall when the agent
+ * Fills out (emptied first) with the values of th on si. now_wall is the
+ * wall clock, start_wall when the agent
  * started (acctStalled counts from there when no record was ever read).
  * Returns -1 on allocation failure.
  */

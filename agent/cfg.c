@@ -39,11 +39,17 @@ cfg_metric_name(enum cfg_metric m)
 	return "?";
 }
 
-static bool
-metric_is_rate(enum cfg_metric m)
+bool
+cfg_metric_is_rate(enum cfg_metric m)
 {
 	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
 	    m == CFG_METRIC_DEFERRAL_RATE;
+}
+
+bool
+cfg_metric_is_acct(enum cfg_metric m)
+{
+	return cfg_metric_is_rate(m) || m == CFG_METRIC_LATENCY_P95;
 }
 
 struct cfg *
@@ -281,7 +287,13 @@ parse_hard_cats(struct cfg *c, const char *args, char *err, size_t errlen)
 				free(cats[i]);
 			return fail(err, errlen, "bad bounce category '%.64s'", tok);
 		}
-		cats[n++] = strdup(tok);
+		cats[n] = strdup(tok);
+		if (!cats[n]) {
+			for (i = 0; i < n; i++)
+				free(cats[i]);
+			return fail(err, errlen, "out of memory");
+		}
+		n++;
 	}
 	if (n == 0)
 		return fail(err, errlen, "expected: pmtaHardBounceCategories CAT[,CAT...]");
@@ -299,7 +311,7 @@ parse_hard_cats(struct cfg *c, const char *args, char *err, size_t errlen)
 static int
 parse_level(enum cfg_metric m, const char *s, uint32_t *out)
 {
-	if (metric_is_rate(m)) {
+	if (cfg_metric_is_rate(m)) {
 		char *end;
 		double v;
 
@@ -335,6 +347,8 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 		if (!name_ok(at))
 			return fail(err, errlen, "bad instance name after '@' in scope '%.128s'", text);
 		t->instance = strdup(at);
+		if (!t->instance)
+			return fail(err, errlen, "out of memory");
 	}
 	if (strcmp(buf, "instance") == 0) {
 		t->scope = CFG_SCOPE_INSTANCE;
@@ -347,8 +361,8 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 			if (buf[pl] == '\0')
 				return fail(err, errlen, "scope '%.128s' names nothing after ':'", text);
 			t->scope = kinds[k].kind;
-			if (strcmp(buf + pl, "*") != 0)
-				t->scope_name = strdup(buf + pl);
+			if (strcmp(buf + pl, "*") != 0 && !(t->scope_name = strdup(buf + pl)))
+				return fail(err, errlen, "out of memory");
 			break;
 		}
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
@@ -356,7 +370,7 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 			    "vmta:NAME, vmta:*, queue:NAME or queue:*, optionally @INSTANCE", text);
 	}
 	t->scope_text = strdup(buf);
-	return 0;
+	return t->scope_text ? 0 : fail(err, errlen, "out of memory");
 }
 
 /* Which scopes make sense for which metric: the data only exist there. */
@@ -379,11 +393,71 @@ scope_fits(enum cfg_metric m, enum cfg_scope_kind s)
 	return false;
 }
 
+/* "PCT%" with PCT in [min, max]. */
+static int
+parse_pct(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	size_t l = strlen(v);
+	char num[16];
+
+	if (l < 2 || l > sizeof(num) || v[l - 1] != '%')
+		return -1;
+	memcpy(num, v, l - 1);
+	num[l - 1] = '\0';
+	return parse_u32(num, min, max, out);
+}
+
+static bool
+option_is(const char *word, size_t len, const char *name)
+{
+	return strlen(name) == len && strncmp(word, name, len) == 0;
+}
+
+/*
+ * One NAME=VALUE option of pmtaThreshold into t. The texts of warn= and
+ * crit= are kept (pointers into word) for the message that compares them.
+ */
+static int
+threshold_option(struct cfg_threshold *t, const char *word, const char **warn_text,
+		 const char **crit_text, char *err, size_t errlen)
+{
+	const char *eq = strchr(word, '='), *v;
+	size_t len;
+	int rc;
+
+	if (!eq)
+		goto bad_option;
+	len = (size_t)(eq - word);
+	v = eq + 1;
+	if (option_is(word, len, "warn")) {
+		rc = parse_level(t->metric, v, &t->warn);
+		*warn_text = v;
+	} else if (option_is(word, len, "crit")) {
+		rc = parse_level(t->metric, v, &t->crit);
+		*crit_text = v;
+	} else if (option_is(word, len, "window")) {
+		rc = parse_u32(v, 10, 3600, &t->window);
+	} else if (option_is(word, len, "min")) {
+		rc = parse_u32(v, 0, UINT32_MAX, &t->min_samples);
+	} else if (option_is(word, len, "clear")) {
+		rc = parse_pct(v, 1, 100, &t->clear_pct);
+	} else {
+		goto bad_option;
+	}
+	if (rc < 0)
+		return fail(err, errlen, "bad value in '%.128s'%s", word,
+		    cfg_metric_is_rate(t->metric) && (option_is(word, len, "warn") ||
+		    option_is(word, len, "crit")) ? " (rates are written with %, e.g. warn=3%)" : "");
+	return 0;
+bad_option:
+	return fail(err, errlen, "unknown option '%.64s': warn=, crit=, window=, min=, clear=", word);
+}
+
 static int
 parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 {
 	struct cfg_threshold t = { .clear_pct = 90, .min_samples = 50 };
-	bool have_warn = false, have_crit = false;
+	const char *warn_text = NULL, *crit_text = NULL;	/* as written, for messages */
 	size_t i;
 	int m;
 
@@ -415,86 +489,43 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 		fail(err, errlen, "unknown instance '@%.64s' (pmtaInstance must come first)", t.instance);
 		goto out;
 	}
-	for (i = 3; i < n; i++) {
-		char *eq = strchr(w[i], '=');
-		const char *v;
-
-		if (!eq)
-			goto bad_option;
-		*eq = '\0';
-		v = eq + 1;
-		if (strcmp(w[i], "warn") == 0) {
-			if (parse_level(t.metric, v, &t.warn) < 0)
-				goto bad_value;
-			have_warn = true;
-		} else if (strcmp(w[i], "crit") == 0) {
-			if (parse_level(t.metric, v, &t.crit) < 0)
-				goto bad_value;
-			have_crit = true;
-		} else if (strcmp(w[i], "window") == 0) {
-			if (parse_u32(v, 10, 3600, &t.window) < 0)
-				goto bad_value;
-		} else if (strcmp(w[i], "min") == 0) {
-			if (parse_u32(v, 0, UINT32_MAX, &t.min_samples) < 0)
-				goto bad_value;
-		} else if (strcmp(w[i], "clear") == 0) {
-			size_t l = strlen(v);
-			char num[16];
-
-			if (l < 2 || l > sizeof(num) || v[l - 1] != '%')
-				goto bad_value;
-			memcpy(num, v, l - 1);
-			num[l - 1] = '\0';
-			if (parse_u32(num, 1, 100, &t.clear_pct) < 0)
-				goto bad_value;
-		} else {
-			*eq = '=';
-			goto bad_option;
-		}
-		*eq = '=';
-	}
-	if (!have_warn || !have_crit) {
+	for (i = 3; i < n; i++)
+		if (threshold_option(&t, w[i], &warn_text, &crit_text, err, errlen) < 0)
+			goto out;
+	if (!warn_text || !crit_text) {
 		fail(err, errlen, "both warn= and crit= are required");
 		goto out;
 	}
 	if (t.warn > t.crit) {
-		fail(err, errlen, "warn=%s is above crit", w[3]);
+		fail(err, errlen, "warn=%s is above crit=%s", warn_text, crit_text);
 		goto out;
 	}
-	if (t.window && !(metric_is_rate(t.metric) || t.metric == CFG_METRIC_LATENCY_P95)) {
+	if (t.window && !cfg_metric_is_acct(t.metric)) {
 		fail(err, errlen, "window= applies only to rate and latency metrics");
 		goto out;
 	}
 	t.rule = strdup(w[0]);
+	if (!t.rule) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
 	c->th[c->n_th++] = t;
 	return 0;
-
-bad_value:
-	fail(err, errlen, "bad value in '%.128s'%s", w[i],
-	    metric_is_rate(t.metric) && (strncmp(w[i], "warn", 4) == 0 ||
-	    strncmp(w[i], "crit", 4) == 0) ? " (rates are written with %, e.g. warn=3%)" : "");
-	goto out;
-bad_option:
-	fail(err, errlen, "unknown option '%.64s': warn=, crit=, window=, min=, clear=", w[i]);
 out:
 	threshold_clear(&t);
 	return -1;
 }
 
-int
-cfg_parse(struct cfg *c, const char *token, const char *args, char *err, size_t errlen)
+/*
+ * The directives that set something of one instance: pmtaApiKey,
+ * pmtaApiCaFile, pmtaApiTlsVerify, pmtaAcctFiles. 1 when token is none of
+ * them.
+ */
+static int
+parse_instance_setting(struct cfg *c, const char *token, char **w, size_t n, char *err,
+		       size_t errlen)
 {
-	char buf[CFG_WORD_MAX * 4];
-	char *w[9];
-	size_t n = split_words(args, buf, sizeof(buf), w, 8);
 	struct cfg_instance *inst;
-	uint32_t v;
-
-	if (args && strlen(args) >= sizeof(buf))
-		return fail(err, errlen, "line too long");
-
-	if (strcmp(token, "pmtaInstance") == 0)
-		return parse_instance(c, w, n, err, errlen);
 
 	if (strcmp(token, "pmtaApiKey") == 0) {
 		if (instance_arg(c, token, w, n, &inst, "KEY", err, errlen) < 0)
@@ -530,6 +561,59 @@ cfg_parse(struct cfg *c, const char *token, const char *args, char *err, size_t 
 			return fail(err, errlen, "accounting glob must be an absolute path");
 		return set_string(&inst->acct_glob, w[1], err, errlen);
 	}
+	return 1;
+}
+
+/* The directives that take one number in a range. 1 when token is none of them. */
+static int
+parse_number(struct cfg *c, const char *token, char **w, size_t n, char *err, size_t errlen)
+{
+	static const struct {
+		const char *token;
+		uint32_t min, max;
+		size_t offset;
+		const char *unit;
+	} nums[] = {
+		{ "pmtaApiTimeout", 1, 300, offsetof(struct cfg, api_timeout), "SECONDS" },
+		{ "pmtaPollInterval", 1, 86400, offsetof(struct cfg, poll_interval), "SECONDS" },
+		{ "pmtaStatsWindow", 60, 3600, offsetof(struct cfg, stats_window), "SECONDS" },
+		{ "pmtaMaxRows", 1, 10000000, offsetof(struct cfg, max_rows), "N" },
+		{ "pmtaTrapRateLimit", 1, 100000, offsetof(struct cfg, trap_rate_limit), "N" },
+	};
+	size_t k;
+	uint32_t v;
+
+	for (k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+		if (strcmp(token, nums[k].token) != 0)
+			continue;
+		if (n != 1 || parse_u32(w[0], nums[k].min, nums[k].max, &v) < 0)
+			return fail(err, errlen, "expected: %s %s (%u to %u)", token,
+			    nums[k].unit, nums[k].min, nums[k].max);
+		*(uint32_t *)((char *)c + nums[k].offset) = v;
+		return 0;
+	}
+	if (strcmp(token, "pmtaApiMaxBody") == 0) {
+		/* Bytes, between 64 KiB and 1 GiB. */
+		if (n != 1 || parse_u32(w[0], 65536, 1u << 30, &v) < 0)
+			return fail(err, errlen, "expected: pmtaApiMaxBody BYTES (65536 to 1073741824)");
+		c->api_max_body = v;
+		return 0;
+	}
+	return 1;
+}
+
+int
+cfg_parse(struct cfg *c, const char *token, const char *args, char *err, size_t errlen)
+{
+	char buf[CFG_WORD_MAX * 4];
+	char *w[9];
+	size_t n = split_words(args, buf, sizeof(buf), w, 8);
+	int rc;
+
+	if (args && strlen(args) >= sizeof(buf))
+		return fail(err, errlen, "line too long");
+	if (strcmp(token, "pmtaInstance") == 0)
+		return parse_instance(c, w, n, err, errlen);
 	if (strcmp(token, "pmtaHardBounceCategories") == 0)
 		return parse_hard_cats(c, args, err, errlen);
 	if (strcmp(token, "pmtaThreshold") == 0)
@@ -539,39 +623,10 @@ cfg_parse(struct cfg *c, const char *token, const char *args, char *err, size_t 
 			return fail(err, errlen, "expected: pmtaRunAsUser USER");
 		return set_string(&c->run_as_user, w[0], err, errlen);
 	}
-
-	{
-		static const struct {
-			const char *token;
-			uint32_t min, max;
-			size_t offset;
-			const char *unit;
-		} nums[] = {
-			{ "pmtaApiTimeout", 1, 300, offsetof(struct cfg, api_timeout), "SECONDS" },
-			{ "pmtaPollInterval", 1, 86400, offsetof(struct cfg, poll_interval), "SECONDS" },
-			{ "pmtaStatsWindow", 60, 3600, offsetof(struct cfg, stats_window), "SECONDS" },
-			{ "pmtaMaxRows", 1, 10000000, offsetof(struct cfg, max_rows), "N" },
-			{ "pmtaTrapRateLimit", 1, 100000, offsetof(struct cfg, trap_rate_limit), "N" },
-		};
-		size_t k;
-
-		for (k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
-			if (strcmp(token, nums[k].token) != 0)
-				continue;
-			if (n != 1 || parse_u32(w[0], nums[k].min, nums[k].max, &v) < 0)
-				return fail(err, errlen, "expected: %s %s (%u to %u)", token,
-				    nums[k].unit, nums[k].min, nums[k].max);
-			*(uint32_t *)((char *)c + nums[k].offset) = v;
-			return 0;
-		}
-	}
-	if (strcmp(token, "pmtaApiMaxBody") == 0) {
-		/* Bytes, between 64 KiB and 1 GiB. */
-		if (n != 1 || parse_u32(w[0], 65536, 1u << 30, &v) < 0)
-			return fail(err, errlen, "expected: pmtaApiMaxBody BYTES (65536 to 1073741824)");
-		c->api_max_body = v;
-		return 0;
-	}
+	if ((rc = parse_instance_setting(c, token, w, n, err, errlen)) != 1)
+		return rc;
+	if ((rc = parse_number(c, token, w, n, err, errlen)) != 1)
+		return rc;
 	return fail(err, errlen, "unknown directive '%.64s'", token);
 }
 

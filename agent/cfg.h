@@ -94,6 +94,12 @@ extern const char *const cfg_tokens[];
 
 const struct cfg_instance *cfg_instance_find(const struct cfg *c, const char *name);
 const char *cfg_metric_name(enum cfg_metric m);
+/* A rate in basis points (bounceRate, hardBounceRate, deferralRate): these
+ * take min_samples= and clear below their threshold like the others. */
+bool cfg_metric_is_rate(enum cfg_metric m);
+/* Computed from the accounting statistics (the rates and latencyP95), by the
+ * collector over the rule's own window= rather than read from a table. */
+bool cfg_metric_is_acct(enum cfg_metric m);
 
 /*
  * The longest window the accounting statistics of instance `name` must

@@ -8,6 +8,7 @@
 #include <net-snmp/net-snmp-includes.h>
 
 #include "cfg_load.h"
+#include "log.h"
 
 static struct cfg *loading;
 static unsigned problems;
@@ -82,22 +83,22 @@ cfg_load_end(const char *path)
 	if (!c)
 		return NULL;
 	if (problems == 0 && cfg_validate(c, err, sizeof(err)) < 0) {
-		snmp_log(LOG_ERR, "%s: %s\n", path, err);
+		log_errx("%s: %s", path, err);
 		problems++;
 	}
 	/* A key that others can read is a key others have: refuse the file. */
 	if (problems == 0 && c->has_secret && path) {
 		if (stat(path, &sb) < 0) {
-			snmp_log(LOG_ERR, "%s: cannot stat: %s\n", path, strerror(errno));
+			log_err("%s: cannot stat", path);
 			problems++;
 		} else if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-			snmp_log(LOG_ERR, "%s: holds an API key or URL password and is readable by "
-			    "other users (mode %03o): chmod 600 it\n", path, sb.st_mode & 0777);
+			log_errx("%s: holds an API key or URL password and is readable by "
+			    "other users (mode %03o): chmod 600 it", path, sb.st_mode & 0777);
 			problems++;
 		}
 	}
 	if (problems) {
-		snmp_log(LOG_ERR, "%s: %u problem%s in the configuration\n", path, problems,
+		log_errx("%s: %u problem%s in the configuration", path, problems,
 		    problems == 1 ? "" : "s");
 		cfg_free(c);
 		return NULL;
@@ -111,7 +112,7 @@ cfg_load_file(const char *path)
 	struct stat sb;
 
 	if (stat(path, &sb) < 0) {
-		snmp_log(LOG_ERR, "%s: cannot read: %s\n", path, strerror(errno));
+		log_err("%s: cannot read", path);
 		return NULL;
 	}
 	cfg_load_begin();

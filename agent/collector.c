@@ -9,10 +9,11 @@
 
 #include "acct_reader.h"
 #include "acct_stats.h"
+#include "base.h"
 #include "collector.h"
 #include "log.h"
-#include "poller.h"
-#include "snapshot_build.h"
+#include "pmta_poller.h"
+#include "snapshot.h"
 
 #define COLLECTOR_IDLE_MS 500		/* new accounting lines are seen within this */
 #define COLLECTOR_BUILD_MIN_S 1		/* at most one snapshot a second while busy */
@@ -23,7 +24,7 @@ struct collector {
 	unsigned index;
 	char *name;
 	char *public_url;
-	struct poller *poller;
+	struct pmta_poller *poller;
 	struct acct_reader *reader;
 	struct acct_stats *stats;
 
@@ -32,10 +33,10 @@ struct collector {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop;
-	struct api_result *api_new;	/* from the poller, not yet seen (lock) */
+	struct pmta_result *api_new;	/* from the poller, not yet seen (lock) */
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
-	struct api_result *api;		/* the collector thread's current one */
+	struct pmta_result *api;	/* the collector thread's current one */
 	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
 	void *notify_arg;
@@ -87,13 +88,6 @@ rule_set_unref(struct collector *col, struct rule_set *rs)
 		rule_set_free(rs);
 }
 
-static bool
-rule_is_acct(enum cfg_metric m)
-{
-	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
-	    m == CFG_METRIC_DEFERRAL_RATE || m == CFG_METRIC_LATENCY_P95;
-}
-
 void
 collector_set_rules(struct collector *col, const struct cfg *c)
 {
@@ -107,7 +101,7 @@ collector_set_rules(struct collector *col, const struct cfg *c)
 	for (i = 0; i < c->n_th; i++) {
 		const struct cfg_threshold *th = &c->th[i];
 
-		if (!rule_is_acct(th->metric) || (th->instance && strcmp(th->instance, col->name) != 0))
+		if (!cfg_metric_is_acct(th->metric) || (th->instance && strcmp(th->instance, col->name) != 0))
 			continue;
 		rs->r[rs->n].name = strdup(th->rule);
 		rs->r[rs->n].metric = th->metric;
@@ -137,15 +131,10 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	size_t len = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
 	size_t rule_len = strlen(rule) + 1;
 
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		struct snap_metric *p = realloc(*m, c * sizeof(*p));
-
-		if (!p)
-			return -1;
-		*m = p;
-		*cap = c;
-	}
+	e = base_grow(*m, cap, *n + 1, sizeof(**m), 8, SIZE_MAX / sizeof(**m));
+	if (!e)
+		return -1;
+	*m = e;
 	e = &(*m)[*n];
 	/*
 	 * The snapshot outlives the rule set (a reload may free it before the
@@ -160,14 +149,13 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	e->samples = attempts;
 	switch (metric) {
 	case CFG_METRIC_BOUNCE_RATE:
-		e->value = w->delivered + w->bounced ? w->bounced * 10000 / (w->delivered + w->bounced) : 0;
+		e->value = acct_window_bounce_rate(w);
 		break;
 	case CFG_METRIC_HARD_BOUNCE_RATE:
-		e->value = w->delivered + w->bounced ?
-		    w->hard_bounced * 10000 / (w->delivered + w->bounced) : 0;
+		e->value = acct_window_hard_bounce_rate(w);
 		break;
 	case CFG_METRIC_DEFERRAL_RATE:
-		e->value = attempts ? w->deferred * 10000 / attempts : 0;
+		e->value = acct_window_deferral_rate(w);
 		break;
 	default:
 		e->value = w->p95;
@@ -209,9 +197,8 @@ metrics_compute(struct collector *col, struct snap_source *src)
 		} else if (r->scope_name) {
 			char lower[256];
 
-			for (k = 0; r->scope_name[k] && k + 1 < sizeof(lower); k++)
-				lower[k] = (char)(r->scope_name[k] >= 'A' && r->scope_name[k] <= 'Z' ?
-				    r->scope_name[k] + 32 : r->scope_name[k]);
+			k = base_lower_copy(lower, sizeof(lower) - 1, r->scope_name,
+			    strlen(r->scope_name));
 			lower[k] = '\0';
 			if (acct_stats_window(col->stats, sc, sc == ACCT_SCOPE_DOMAIN ? lower :
 			    r->scope_name, r->window, src->now, &w) == 0)
@@ -242,12 +229,12 @@ on_record(void *arg, const struct acct_record *r)
 }
 
 static void
-on_api_result(void *arg, struct api_result *r)
+on_pmta_result(void *arg, struct pmta_result *r)
 {
 	struct collector *col = arg;
 
 	pthread_mutex_lock(&col->lock);
-	api_result_unref(col->api_new);
+	pmta_result_unref(col->api_new);
 	col->api_new = r;
 	pthread_cond_signal(&col->wake);
 	pthread_mutex_unlock(&col->lock);
@@ -258,7 +245,6 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	      void (*notify)(void *), void *notify_arg)
 {
 	struct collector *col = calloc(1, sizeof(*col));
-	pthread_condattr_t ca;
 
 	if (!col)
 		return NULL;
@@ -266,13 +252,10 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	col->notify = notify;
 	col->notify_arg = notify_arg;
 	pthread_mutex_init(&col->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&col->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	base_cond_init(&col->wake);
 	col->name = strdup(ci->name);
 	col->public_url = strdup(ci->public_url);
-	col->poller = poller_new(c, ci, on_api_result, col);
+	col->poller = pmta_poller_new(c, ci, on_pmta_result, col);
 	if (!col->name || !col->public_url || !col->poller)
 		goto fail;
 	if (ci->acct_glob) {
@@ -301,7 +284,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	collector_set_rules(col, c);
 	return col;
 fail:
-	log_msg(LOG_ERR, "instance %s: cannot set up its collector", ci->name);
+	log_errx("instance %s: cannot set up its collector", ci->name);
 	collector_free(col);
 	return NULL;
 }
@@ -328,7 +311,7 @@ publish(struct collector *col)
 	}
 	s = snapshot_build(&src);
 	if (!s) {
-		log_msg(LOG_ERR, "instance %s: out of memory building its tables", col->name);
+		log_errx("instance %s: out of memory building its tables", col->name);
 		return;
 	}
 	pthread_mutex_lock(&col->lock);
@@ -358,7 +341,7 @@ collector_run(void *arg)
 		}
 		pthread_mutex_lock(&col->lock);
 		if (col->api_new) {
-			api_result_unref(col->api);
+			pmta_result_unref(col->api);
 			col->api = col->api_new;
 			col->api_new = NULL;
 			dirty = true;
@@ -379,12 +362,7 @@ collector_run(void *arg)
 		if (read > 0)
 			continue;	/* a backlog: keep reading */
 
-		until = now;
-		until.tv_nsec += COLLECTOR_IDLE_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		base_deadline(&until, COLLECTOR_IDLE_MS);
 		pthread_mutex_lock(&col->lock);
 		while (!col->stop && !col->api_new &&
 		    pthread_cond_timedwait(&col->wake, &col->lock, &until) != ETIMEDOUT)
@@ -400,11 +378,11 @@ collector_start(struct collector *col)
 	int rc = pthread_create(&col->thread, NULL, collector_run, col);
 
 	if (rc != 0) {
-		log_msg(LOG_ERR, "instance %s: cannot start collector: %s", col->name, strerror(rc));
+		log_emit(LOG_ERR, rc, "instance %s: cannot start collector", col->name);
 		return -1;
 	}
 	col->started = true;
-	return poller_start(col->poller);
+	return pmta_poller_start(col->poller);
 }
 
 void
@@ -413,7 +391,7 @@ collector_free(struct collector *col)
 	if (!col)
 		return;
 	/* The poller first: it publishes into this collector. */
-	poller_free(col->poller);
+	pmta_poller_free(col->poller);
 	if (col->started) {
 		pthread_mutex_lock(&col->lock);
 		col->stop = true;
@@ -423,8 +401,8 @@ collector_free(struct collector *col)
 	}
 	acct_reader_free(col->reader);
 	acct_stats_free(col->stats);
-	api_result_unref(col->api);
-	api_result_unref(col->api_new);
+	pmta_result_unref(col->api);
+	pmta_result_unref(col->api_new);
 	snapshot_free(col->pending);
 	rule_set_free(col->rules);
 	pthread_mutex_destroy(&col->lock);

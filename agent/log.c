@@ -48,14 +48,22 @@ log_on_owner(void)
 }
 
 void
-log_msg(int prio, const char *fmt, ...)
+log_emit(int prio, int errnum, const char *fmt, ...)
 {
 	char text[LOG_LINE_MAX];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	if (errnum && n >= 0 && (size_t)n < sizeof(text)) {
+		char e[128];
+
+		/* strerror() is not thread-safe; the GNU strerror_r returns its text. */
+		snprintf(text + n, sizeof(text) - (size_t)n, ": %s",
+		    strerror_r(errnum, e, sizeof(e)));
+	}
 
 	if (log_on_owner()) {
 		log_flush();

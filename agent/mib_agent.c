@@ -7,7 +7,10 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
+#include "base.h"
+#include "log.h"
 #include "mib_agent.h"
+#include "mib_lookup.h"
 #include "mib_oids.h"
 
 /* One value, whatever its SNMP type. */
@@ -18,7 +21,6 @@ struct mib_val {
 	const char *s;
 };
 
-struct mib_table;
 typedef void (*mib_value_fn)(const struct mib_state *st, const struct snap_instance *si,
 			     const struct mib_row *row, unsigned col, struct mib_val *v);
 
@@ -26,10 +28,7 @@ struct mib_table {
 	const char *name;
 	oid oid[MAX_OID_LEN];
 	size_t oid_len;
-	unsigned col_first, col_last;
-	bool per_instance;	/* the first index is pmtaInstanceIndex */
-	/* rows of one instance, or of the agent for global tables (si == NULL) */
-	const struct mib_rows *(*rows)(const struct mib_state *st, const struct snap_instance *si);
+	struct mib_lookup_table lk;	/* columns and rows */
 	mib_value_fn value;
 	u_char index_types[4];
 	netsnmp_handler_registration *reg;
@@ -37,17 +36,11 @@ struct mib_table {
 
 static struct mib_state *state;
 
-static uint32_t
-gauge(uint64_t v)
-{
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 static void
 set_u(struct mib_val *v, u_char type, uint64_t u)
 {
 	v->type = type;
-	v->u = type == ASN_COUNTER64 ? u : gauge(u);
+	v->u = type == ASN_COUNTER64 ? u : base_sat32(u);
 }
 
 static void
@@ -119,7 +112,7 @@ static void
 value_instance(const struct mib_state *st, const struct snap_instance *si,
 	       const struct mib_row *row, unsigned col, struct mib_val *v)
 {
-	const struct api_result *a = si->api;
+	const struct pmta_result *a = si->api;
 	const struct pmta_status *s = &a->st;
 
 	(void)row;
@@ -173,7 +166,7 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	    const struct mib_row *row, unsigned col, struct mib_val *v)
 {
 	const struct pmta_queue *q = row->data;
-	const struct api_result *a = si->api;
+	const struct pmta_result *a = si->api;
 
 	(void)st;
 	switch (col) {
@@ -238,8 +231,7 @@ value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_
 		return;
 	}
 	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) {
-		/* Kept as a wall-clock time: the age grows between snapshots. */
-		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[col];
+		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[SNAP_DEFERRAL_LAST_SEEN_AT];
 
 		set_u(v, ASN_UNSIGNED, seen && now > seen ? (uint64_t)(now - seen) : 0);
 		return;
@@ -295,8 +287,7 @@ value_alarm(const struct mib_state *st, const struct snap_instance *si,
 	case PMTA_ALARM_SUBJECT: set_s(v, r->text); return;
 	case PMTA_ALARM_SEVERITY: v->type = ASN_INTEGER; v->i = (int64_t)r->col[col]; return;
 	case PMTA_ALARM_RAISED_AGE:
-		/* Kept as the monotonic time of the raise. */
-		set_u(v, ASN_UNSIGNED, age_since_mono((int64_t)r->col[col]));
+		set_u(v, ASN_UNSIGNED, age_since_mono((int64_t)r->col[SNAP_ALARM_RAISED_AT]));
 		return;
 	default: set_u(v, ASN_UNSIGNED, r->col[col]); return;
 	}
@@ -307,8 +298,8 @@ value_alarm(const struct mib_state *st, const struct snap_instance *si,
 #define T(nm, oidlist, first, last, inst, rowsfn, valfn, ...) \
 	{ .name = nm, .oid = { oidlist }, \
 	  .oid_len = sizeof((oid[]){ oidlist }) / sizeof(oid), \
-	  .col_first = first, .col_last = last, .per_instance = inst, \
-	  .rows = rowsfn, .value = valfn, .index_types = { __VA_ARGS__ } }
+	  .lk = { .col_first = first, .col_last = last, .per_instance = inst, .rows = rowsfn }, \
+	  .value = valfn, .index_types = { __VA_ARGS__ } }
 
 static struct mib_table tables[] = {
 	T("pmtaInstanceTable", PMTA_OID_INSTANCE_TABLE, PMTA_INSTANCE_COL_FIRST,
@@ -340,66 +331,6 @@ static struct mib_table tables[] = {
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 /* --- lookups ----------------------------------------------------------- */
-
-/*
- * Finds the row a request is about: with next == false the row whose full
- * index (instance first, for per-instance tables) equals idx; with next ==
- * true the first row after it. On success *si_out and *row_out are set.
- */
-static bool
-table_find(const struct mib_table *t, const oid *idx, size_t len, bool next,
-	   const struct snap_instance **si_out, const struct mib_row **row_out)
-{
-	size_t i;
-
-	if (!t->per_instance) {
-		const struct mib_rows *rows = t->rows(state, NULL);
-		size_t k = mib_rows_seek(rows, idx, len, next);
-
-		if (k == rows->n || (!next && mib_oid_cmp(rows->row[k].idx, rows->row[k].idx_len,
-		    idx, len) != 0))
-			return false;
-		*si_out = NULL;
-		*row_out = &rows->row[k];
-		return true;
-	}
-	if (!next) {
-		const struct snap_instance *si;
-		const struct mib_rows *rows;
-		size_t k;
-
-		if (len < 1 || idx[0] < 1 || idx[0] > state->n_inst || !state->inst[idx[0] - 1])
-			return false;
-		si = state->inst[idx[0] - 1];
-		rows = t->rows(state, si);
-		k = mib_rows_seek(rows, idx + 1, len - 1, false);
-		if (k == rows->n || mib_oid_cmp(rows->row[k].idx, rows->row[k].idx_len,
-		    idx + 1, len - 1) != 0)
-			return false;
-		*si_out = si;
-		*row_out = &rows->row[k];
-		return true;
-	}
-	/* GETNEXT: rest of the named instance, then the following instances. */
-	for (i = len ? (idx[0] ? idx[0] - 1 : 0) : 0; i < state->n_inst; i++) {
-		const struct snap_instance *si = state->inst[i];
-		const struct mib_rows *rows;
-		size_t k;
-
-		if (!si)
-			continue;
-		rows = t->rows(state, si);
-		/* Within the named instance, rows strictly after the rest of the index
-		 * (a row with an empty index, as in pmtaInstanceTable, equals it). */
-		k = len && idx[0] == i + 1 ? mib_rows_seek(rows, idx + 1, len - 1, true) : 0;
-		if (k < rows->n) {
-			*si_out = si;
-			*row_out = &rows->row[k];
-			return true;
-		}
-	}
-	return false;
-}
 
 static void
 answer(netsnmp_request_info *req, const struct mib_val *v)
@@ -434,22 +365,20 @@ answer(netsnmp_request_info *req, const struct mib_val *v)
 }
 
 static void
-set_result_oid(const struct mib_table *t, netsnmp_request_info *req, unsigned col,
-	       const struct snap_instance *si, const struct mib_row *row)
+set_result_oid(const struct mib_table *t, netsnmp_request_info *req, const struct mib_hit *hit)
 {
+	const struct mib_row *row = hit->row;
 	oid o[MAX_OID_LEN];
-	size_t n = t->oid_len;
+	size_t n = t->oid_len, k;
 
 	memcpy(o, t->oid, n * sizeof(oid));
 	o[n++] = 1;
-	o[n++] = col;
-	if (si)
-		o[n++] = si->index;
-	/* Rows indexed by the instance alone have no idx (NULL): memcpy from
-	 * NULL is undefined even for 0 bytes. */
-	if (row->idx_len)
-		memcpy(o + n, row->idx, row->idx_len * sizeof(oid));
-	n += row->idx_len;
+	o[n++] = hit->col;
+	if (hit->si)
+		o[n++] = hit->si->index;
+	/* Rows indexed by the instance alone have no idx (NULL). */
+	for (k = 0; k < row->idx_len; k++)
+		o[n++] = row->idx[k];
 	snmp_set_var_objid(req->requestvb, o, n);
 }
 
@@ -463,44 +392,34 @@ table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 	(void)reginfo;
 	for (req = requests; req; req = req->next) {
 		netsnmp_table_request_info *ti = netsnmp_extract_table_info(req);
-		const struct snap_instance *si;
-		const struct mib_row *row;
+		struct mib_hit hit;
 		struct mib_val v = { 0 };
-		unsigned col;
+		uint32_t idx[MAX_OID_LEN];
+		size_t idx_len, k;
 
 		if (req->processed || !ti)
 			continue;
-		col = ti->colnum;
+		/* The lookups take SNMP's 32-bit sub-identifiers, not net-snmp's
+		 * oid (the decoder refuses larger ones anyway: the clamp only guards). */
+		idx_len = ti->index_oid_len < MAX_OID_LEN ? ti->index_oid_len : MAX_OID_LEN;
+		for (k = 0; k < idx_len; k++)
+			idx[k] = base_sat32(ti->index_oid[k]);
 		switch (reqinfo->mode) {
 		case MODE_GET:
-			if (col < t->col_first || col > t->col_last ||
-			    !table_find(t, ti->index_oid, ti->index_oid_len, false, &si, &row)) {
+			if (!mib_lookup_get(state, &t->lk, ti->colnum, idx, idx_len, &hit)) {
 				netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
 				continue;
 			}
-			t->value(state, si, row, col, &v);
+			t->value(state, hit.si, hit.row, hit.col, &v);
 			answer(req, &v);
 			break;
-		case MODE_GETNEXT: {
-			const oid *idx = ti->index_oid;
-			size_t len = ti->index_oid_len;
-
-			if (col < t->col_first) {
-				col = t->col_first;
-				len = 0;
-			}
-			/* Down the column, then on to the top of the next one. */
-			for (; col <= t->col_last; col++, len = 0) {
-				if (table_find(t, idx, len, true, &si, &row))
-					break;
-			}
-			if (col > t->col_last)
+		case MODE_GETNEXT:
+			if (!mib_lookup_next(state, &t->lk, ti->colnum, idx, idx_len, &hit))
 				continue;	/* past the table: the agent tries the next subtree */
-			t->value(state, si, row, col, &v);
-			set_result_oid(t, req, col, si, row);
+			t->value(state, hit.si, hit.row, hit.col, &v);
+			set_result_oid(t, req, &hit);
 			answer(req, &v);
 			break;
-		}
 		default:
 			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
 			break;
@@ -567,7 +486,7 @@ mib_register(struct mib_state *st)
 	    OID_LENGTH(agent_oid), HANDLER_CAN_RONLY);
 	if (!scalar_reg || netsnmp_register_scalar_group(scalar_reg, PMTA_AGENT_VERSION,
 	    PMTA_AGENT_ALARMS_REFUSED) != MIB_REGISTERED_OK) {
-		snmp_log(LOG_ERR, "cannot register pmtaAgent scalars: is another copy running?\n");
+		log_errx("cannot register pmtaAgent scalars: is another copy running?");
 		scalar_reg = NULL;
 		return -1;
 	}
@@ -584,10 +503,10 @@ mib_register(struct mib_state *st)
 		    HANDLER_CAN_RONLY);
 		for (k = 0; k < sizeof(t->index_types) && t->index_types[k]; k++)
 			netsnmp_table_helper_add_index(ti, t->index_types[k]);
-		ti->min_column = t->col_first;
-		ti->max_column = t->col_last;
+		ti->min_column = t->lk.col_first;
+		ti->max_column = t->lk.col_last;
 		if (!t->reg || netsnmp_register_table(t->reg, ti) != MIB_REGISTERED_OK) {
-			snmp_log(LOG_ERR, "cannot register %s: is another copy running?\n", t->name);
+			log_errx("cannot register %s: is another copy running?", t->name);
 			t->reg = NULL;
 			return -1;
 		}
@@ -614,20 +533,4 @@ mib_unregister(void)
 	if (scalar_reg)
 		netsnmp_unregister_handler(scalar_reg);
 	scalar_reg = NULL;
-}
-
-static size_t
-key_by_number(const void *e, oid *out)
-{
-	const struct snap_row *r = e;
-
-	out[0] = r->scope;
-	return 1;
-}
-
-int
-mib_table_index_by_number(struct snap_table *t)
-{
-	mib_rows_clear(&t->idx);
-	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key_by_number);
 }

@@ -26,7 +26,4 @@ struct mib_state {
 int mib_register(struct mib_state *st);
 void mib_unregister(void);
 
-/* Builds the index of a global table whose rows carry their index in scope. */
-int mib_table_index_by_number(struct snap_table *t);
-
 #endif

@@ -4,22 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "mib_index.h"
 
 #define MIB_NAME_KEEP 55	/* bytes kept of a long name, then '~' + 8 hex digits */
-
-static uint32_t
-fnv1a(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
 
 size_t
 mib_name_index(const char *name, size_t len, char out[MIB_NAME_MAX])
@@ -31,13 +19,13 @@ mib_name_index(const char *name, size_t len, char out[MIB_NAME_MAX])
 		return len;
 	}
 	memcpy(out, name, MIB_NAME_KEEP);
-	snprintf(tail, sizeof(tail), "~%08x", fnv1a(name, len));
+	snprintf(tail, sizeof(tail), "~%08x", base_fnv1a(name, len));
 	memcpy(out + MIB_NAME_KEEP, tail, 9);
 	return MIB_NAME_KEEP + 9;
 }
 
 size_t
-mib_index_put_string(oid *o, size_t room, const char *s, size_t len)
+mib_index_put_string(uint32_t *o, size_t room, const char *s, size_t len)
 {
 	size_t i;
 
@@ -50,7 +38,7 @@ mib_index_put_string(oid *o, size_t room, const char *s, size_t len)
 }
 
 int
-mib_oid_cmp(const oid *a, size_t alen, const oid *b, size_t blen)
+mib_oid_cmp(const uint32_t *a, size_t alen, const uint32_t *b, size_t blen)
 {
 	size_t i, n = alen < blen ? alen : blen;
 
@@ -80,10 +68,10 @@ mib_rows_clear(struct mib_rows *r)
 
 int
 mib_rows_build(struct mib_rows *r, const void *base, size_t n, size_t esz,
-	       size_t (*key)(const void *elem, oid *out))
+	       size_t (*key)(const void *elem, uint32_t *out))
 {
 	struct mib_rows b = { 0 };
-	oid tmp[MIB_INDEX_MAX];
+	uint32_t tmp[MIB_INDEX_MAX];
 	size_t i, used = 0, kept = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -91,7 +79,7 @@ mib_rows_build(struct mib_rows *r, const void *base, size_t n, size_t esz,
 		return 0;
 	b.row = calloc(n, sizeof(*b.row));
 	/* One arena for every index: few allocations, freed in one go. */
-	b.arena = malloc(n * MIB_INDEX_MAX * sizeof(oid));
+	b.arena = malloc(n * MIB_INDEX_MAX * sizeof(uint32_t));
 	if (!b.row || !b.arena) {
 		mib_rows_clear(&b);
 		return -1;
@@ -102,7 +90,7 @@ mib_rows_build(struct mib_rows *r, const void *base, size_t n, size_t esz,
 
 		if (k == 0 || k > MIB_INDEX_MAX)
 			continue;
-		memcpy(b.arena + used, tmp, k * sizeof(oid));
+		memcpy(b.arena + used, tmp, k * sizeof(uint32_t));
 		b.row[kept].idx = b.arena + used;
 		b.row[kept].idx_len = (uint32_t)k;
 		b.row[kept].data = e;
@@ -124,7 +112,7 @@ mib_rows_build(struct mib_rows *r, const void *base, size_t n, size_t esz,
 }
 
 size_t
-mib_rows_seek(const struct mib_rows *r, const oid *key, size_t key_len, bool strict)
+mib_rows_seek(const struct mib_rows *r, const uint32_t *key, size_t key_len, bool strict)
 {
 	size_t lo = 0, hi = r->n;
 

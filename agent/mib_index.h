@@ -2,6 +2,9 @@
  * Table rows ordered the way SNMP walks them, and the lookups GET and
  * GETNEXT need. Pure functions over plain arrays: built on a worker thread,
  * searched by bisection on the SNMP thread, tested without an agent.
+ * Sub-identifiers are uint32_t (SNMP's own limit), not net-snmp's oid:
+ * mib_agent.c converts where it calls net-snmp, and the snapshot, collector
+ * and alarm code never see a net-snmp header.
  */
 #ifndef PMTA_MIB_INDEX_H
 #define PMTA_MIB_INDEX_H
@@ -9,9 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/types.h>
 
 #define MIB_NAME_MAX 64		/* PmtaName: OCTET STRING (SIZE(1..64)) */
 #define MIB_INDEX_MAX 80	/* sub-identifiers of one row index, after the instance */
@@ -25,10 +25,10 @@
 size_t mib_name_index(const char *name, size_t len, char out[MIB_NAME_MAX]);
 
 /* Appends a length-prefixed string index to o; returns sub-ids written. */
-size_t mib_index_put_string(oid *o, size_t room, const char *s, size_t len);
+size_t mib_index_put_string(uint32_t *o, size_t room, const char *s, size_t len);
 
 struct mib_row {
-	const oid *idx;		/* the row index, without the instance index */
+	const uint32_t *idx;		/* the row index, without the instance index */
 	uint32_t idx_len;
 	const void *data;
 };
@@ -36,7 +36,7 @@ struct mib_row {
 struct mib_rows {
 	size_t n;
 	struct mib_row *row;	/* ascending by idx, no duplicates */
-	oid *arena;
+	uint32_t *arena;
 };
 
 /*
@@ -46,13 +46,13 @@ struct mib_rows {
  * left empty.
  */
 int mib_rows_build(struct mib_rows *r, const void *base, size_t n, size_t esz,
-		   size_t (*key)(const void *elem, oid *out));
+		   size_t (*key)(const void *elem, uint32_t *out));
 void mib_rows_clear(struct mib_rows *r);
 
 /* First row whose index is >= key (or > key when strict); r->n if none. */
-size_t mib_rows_seek(const struct mib_rows *r, const oid *key, size_t key_len, bool strict);
+size_t mib_rows_seek(const struct mib_rows *r, const uint32_t *key, size_t key_len, bool strict);
 
 /* -1, 0, 1 as a is before, equal to, after b in OID order. */
-int mib_oid_cmp(const oid *a, size_t alen, const oid *b, size_t blen);
+int mib_oid_cmp(const uint32_t *a, size_t alen, const uint32_t *b, size_t blen);
 
 #endif

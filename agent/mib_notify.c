@@ -6,7 +6,9 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
-#include "api_result.h"
+#include "base.h"
+#include "pmta_result.h"
+#include "log.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
 #include "trap_limit.h"
@@ -19,25 +21,28 @@ mib_notify_init(uint32_t per_minute)
 	return trap_limit_init(&limit, per_minute);
 }
 
-void
+int
 mib_notify_set_limit(uint32_t per_minute)
 {
+	struct trap_limit t;
+
 	if (limit.limit == per_minute)
-		return;
+		return 0;
+	/* The new limit first: a failed allocation keeps the running one whole. */
+	if (trap_limit_init(&t, per_minute) < 0) {
+		log_errx("pmtaTrapRateLimit %u: out of memory; keeping %u a minute", per_minute,
+		    limit.limit);
+		return -1;
+	}
 	trap_limit_clear(&limit);
-	trap_limit_init(&limit, per_minute);
+	limit = t;
+	return 0;
 }
 
 void
 mib_notify_shutdown(void)
 {
 	trap_limit_clear(&limit);
-}
-
-uint64_t
-mib_notify_held_total(void)
-{
-	return limit.held_total;
 }
 
 /* The notification number for a metric: raise, and raise + 1 for the clear. */
@@ -72,20 +77,20 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 	static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };	/* snmpTrapOID.0 */
 	oid notif[] = { PMTA_OID_NOTIFICATIONS, 0 };
 	netsnmp_variable_list *vars = NULL;
-	u_long value = ev->value > UINT32_MAX ? UINT32_MAX : (u_long)ev->value;
-	u_long threshold = ev->threshold > UINT32_MAX ? UINT32_MAX : (u_long)ev->threshold;
+	u_long value = base_sat32(ev->value);
+	u_long threshold = base_sat32(ev->threshold);
 	long severity = ev->level == ALARM_CRITICAL ? PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
 	uint64_t held;
 
 	(void)arg;
 	if (!trap_limit_allow(&limit, mono_now(), &held)) {
-		snmp_log(LOG_WARNING, "notification held back by pmtaTrapRateLimit: %s %s %s %s\n",
+		log_warnx("notification held back by pmtaTrapRateLimit: %s %s %s %s",
 		    ev->raise ? "raise" : "clear", ev->rule, ev->instance, ev->subject);
 		return;
 	}
 	if (held)
-		snmp_log(LOG_WARNING, "pmtaTrapRateLimit: %llu notifications were held back in the "
-		    "last minute; pmtaAlarmTable has the current alarms\n", (unsigned long long)held);
+		log_warnx("pmtaTrapRateLimit: %llu notifications were held back in the "
+		    "last minute; pmtaAlarmTable has the current alarms", (unsigned long long)held);
 
 	notif[OID_LENGTH(notif) - 1] = notification_of(ev->metric) + (ev->raise ? 0 : 1);
 	snmp_varlist_add_variable(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID,
@@ -101,7 +106,7 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 	    sizeof(threshold));
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
-	snmp_log(LOG_NOTICE, "alarm %s: rule %s, instance %s, %s, %s, value %llu, threshold %llu\n",
+	log_notice("alarm %s: rule %s, instance %s, %s, %s, value %llu, threshold %llu",
 	    ev->raise ? "raised" : "cleared", ev->rule, ev->instance, ev->subject,
 	    ev->level == ALARM_CRITICAL ? "critical" : "warning", (unsigned long long)ev->value,
 	    (unsigned long long)ev->threshold);

@@ -10,13 +10,11 @@
 #include "alarm.h"
 
 int mib_notify_init(uint32_t per_minute);
-void mib_notify_set_limit(uint32_t per_minute);
+/* A new pmtaTrapRateLimit (after SIGHUP); -1 (logged) keeps the old one. */
+int mib_notify_set_limit(uint32_t per_minute);
 void mib_notify_shutdown(void);
 
 /* An alarm_event_fn: sends the raise or clear notification of ev's metric. */
 void mib_notify_event(void *arg, const struct alarm_event *ev);
-
-/* Notifications held back by the rate limit since the agent started. */
-uint64_t mib_notify_held_total(void);
 
 #endif

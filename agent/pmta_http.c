@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "base.h"
 #include "pmta_http.h"
 
 #define HTTP_MAX_REDIRECTS 3
@@ -38,25 +39,16 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct pmta_http *h = arg;
 	size_t n = size * nmemb;
+	char *p;
 
 	if (n > h->max_body - h->len) {
 		h->too_big = true;
 		return 0;	/* makes curl stop with CURLE_WRITE_ERROR */
 	}
-	if (h->len + n + 1 > h->cap) {
-		size_t cap = h->cap ? h->cap : 16384;
-		char *p;
-
-		while (cap < h->len + n + 1)
-			cap *= 2;
-		if (cap > h->max_body + 1)
-			cap = h->max_body + 1;
-		p = realloc(h->buf, cap);
-		if (!p)
-			return 0;
-		h->buf = p;
-		h->cap = cap;
-	}
+	p = base_grow(h->buf, &h->cap, h->len + n + 1, 1, 16384, h->max_body + 1);
+	if (!p)
+		return 0;
+	h->buf = p;
 	memcpy(h->buf + h->len, data, n);
 	h->len += n;
 	h->buf[h->len] = '\0';
@@ -90,8 +82,7 @@ url_host(const char *url, char *out, size_t outlen)
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
 		goto out;
-	for (i = 0; host[i] && i + 1 < outlen; i++)
-		out[i] = (char)((host[i] >= 'A' && host[i] <= 'Z') ? host[i] + 32 : host[i]);
+	i = base_lower_copy(out, outlen - 1, host, strlen(host));
 	out[i] = '\0';
 	rc = 0;
 out:

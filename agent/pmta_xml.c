@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "base.h"
 #include "pmta_xml.h"
 
 /*
@@ -201,31 +202,17 @@ digits(const char *s, int width, int *out)
 int
 pmta_xml_parse_time(const char *s, int64_t *out)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, se;
-	int64_t days;
-	bool leap;
 
 	if (!s || strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
 	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
 	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
 	    !digits(s + 17, 2, &se))
 		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || se > 60)
+	    (unsigned)d > base_days_in_month(y, (unsigned)mo) || h > 23 || mi > 59 || se > 60)
 		return -1;
-	/* Days since the epoch by the days-from-civil formula (no timegm: not in C11, may lock). */
-	{
-		int yy = y - (mo <= 2);
-		int era = yy / 400;
-		int yoe = yy - era * 400;
-		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = (int64_t)era * 146097 + doe - 719468;
-	}
-	*out = days * 86400 + h * 3600 + mi * 60 + se;
+	*out = base_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
 	return 0;
 }
 
@@ -297,99 +284,117 @@ parse_rsp(const char *buf, size_t len, char *err, size_t errlen)
 	return doc;
 }
 
+/* What PowerMTA is, and since when: version, host, state, clock. */
+static void
+status_identity(xmlNode *mta, xmlNode *st, struct pmta_status *s)
+{
+	char a[32], b[32];
+	int64_t now, start;
+	xmlNode *n;
+	uint64_t v;
+
+	if ((n = path(mta, "product/version"))) {
+		copy_at(s->version, sizeof(s->version), n);
+		s->have |= PMTA_HAVE_VERSION;
+	}
+	if ((n = child(mta, "fullHostName"))) {
+		copy_at(s->host_name, sizeof(s->host_name), n);
+		s->have |= PMTA_HAVE_HOSTNAME;
+	}
+	/* 5.x says it in words; 3.x only has the shuttingDown flag. */
+	copy_at(s->state, sizeof(s->state), child(st, "status"));
+	if (s->state[0] != '\0') {
+		s->have |= PMTA_HAVE_STATE;
+	} else if (number(child(st, "shuttingDown"), &v)) {
+		snprintf(s->state, sizeof(s->state), "%s", v ? "shuttingDown" : "running");
+		s->have |= PMTA_HAVE_STATE;
+	}
+	/* Both or neither: only their difference means something. */
+	copy_at(a, sizeof(a), child(st, "timeNow"));
+	copy_at(b, sizeof(b), child(st, "startupTime"));
+	if (pmta_xml_parse_time(a, &now) == 0 && pmta_xml_parse_time(b, &start) == 0) {
+		s->time_now = now;
+		s->startup_time = start;
+		s->have |= PMTA_HAVE_TIMES;
+	}
+}
+
+/* Traffic totals and connections. */
+static void
+status_traffic(xmlNode *st, struct pmta_status *s)
+{
+	xmlNode *n;
+
+	if ((n = path(st, "traffic"))) {
+		s->have |= PMTA_HAVE_TRAFFIC;
+		s->in_rcpt = num_at(n, "total/in/rcp");
+		s->in_msg = num_at(n, "total/in/msg");
+		s->in_kb = num_at(n, "total/in/kb");
+		s->out_rcpt = num_at(n, "total/out/rcp");
+		s->out_msg = num_at(n, "total/out/msg");
+		s->out_kb = num_at(n, "total/out/kb");
+		s->last_hr_in_rcpt = num_at(n, "lastHr/in/rcp");
+		s->last_hr_out_rcpt = num_at(n, "lastHr/out/rcp");
+		s->last_min_in_rcpt = num_at(n, "lastMin/in/rcp");
+		s->last_min_out_rcpt = num_at(n, "lastMin/out/rcp");
+	}
+	if ((n = child(st, "conn"))) {
+		s->have |= PMTA_HAVE_CONN;
+		s->conn_in_cur = num_at(n, "smtpIn/cur");
+		s->conn_in_max = num_at(n, "smtpIn/max");
+		s->conn_in_top = num_at(n, "smtpIn/top");
+		s->conn_out_cur = num_at(n, "smtpOut/cur");
+		s->conn_out_max = num_at(n, "smtpOut/max");
+		s->conn_out_top = num_at(n, "smtpOut/top");
+	}
+}
+
+/* What waits: queues of every kind, the spool, the resolver. */
+static void
+status_backlog(xmlNode *st, struct pmta_status *s)
+{
+	xmlNode *n, *q;
+
+	if ((n = child(st, "queue"))) {
+		s->have |= PMTA_HAVE_QUEUE;
+		/* Every queue kind (smtp, pipe, discard, file, alias, ...), saturating. */
+		for (q = n->children; q; q = q->next) {
+			if (q->type != XML_ELEMENT_NODE)
+				continue;
+			s->queued_rcpt = base_add_sat(s->queued_rcpt, num_at(q, "rcp"));
+			s->queued_domains = base_add_sat(s->queued_domains, num_at(q, "dom"));
+			s->queued_kb = base_add_sat(s->queued_kb, num_at(q, "kb"));
+		}
+	}
+	if ((n = child(st, "spool"))) {
+		s->have |= PMTA_HAVE_SPOOL;
+		s->spool_files_in_use = num_at(n, "files/inUse");
+		s->spool_files_total = num_at(n, "files/total");
+		s->spool_rcpt = num_at(n, "totalRcp");
+		s->spool_max_rcpt = num_at(n, "maxRcp");
+	}
+	if ((n = child(st, "resolver"))) {
+		s->have |= PMTA_HAVE_RESOLVER;
+		s->resolver_pending = num_at(n, "queriesPending");
+	}
+}
+
 int
 pmta_xml_parse_status(const char *buf, size_t len, struct pmta_status *out, char *err,
 		      size_t errlen)
 {
 	xmlDoc *doc = parse_rsp(buf, len, err, errlen);
-	xmlNode *data, *mta, *st, *n;
+	xmlNode *data, *st;
 	struct pmta_status s;
-	uint64_t v;
 
 	if (!doc)
 		return -1;
 	memset(&s, 0, sizeof(s));
 	data = child(xmlDocGetRootElement(doc), "data");
-	mta = child(data, "mta");
 	st = child(data, "status");
-
-	if ((n = path(mta, "product/version"))) {
-		copy_at(s.version, sizeof(s.version), n);
-		s.have |= PMTA_HAVE_VERSION;
-	}
-	if ((n = child(mta, "fullHostName"))) {
-		copy_at(s.host_name, sizeof(s.host_name), n);
-		s.have |= PMTA_HAVE_HOSTNAME;
-	}
-	/* 5.x says it in words; 3.x only has the shuttingDown flag. */
-	copy_at(s.state, sizeof(s.state), child(st, "status"));
-	if (s.state[0] != '\0') {
-		s.have |= PMTA_HAVE_STATE;
-	} else if (number(child(st, "shuttingDown"), &v)) {
-		snprintf(s.state, sizeof(s.state), "%s", v ? "shuttingDown" : "running");
-		s.have |= PMTA_HAVE_STATE;
-	}
-	{
-		char a[32], b[32];
-		int64_t now, start;
-
-		/* Both or neither: only their difference means something. */
-		copy_at(a, sizeof(a), child(st, "timeNow"));
-		copy_at(b, sizeof(b), child(st, "startupTime"));
-		if (pmta_xml_parse_time(a, &now) == 0 && pmta_xml_parse_time(b, &start) == 0) {
-			s.time_now = now;
-			s.startup_time = start;
-			s.have |= PMTA_HAVE_TIMES;
-		}
-	}
-	if ((n = path(st, "traffic"))) {
-		s.have |= PMTA_HAVE_TRAFFIC;
-		s.in_rcpt = num_at(n, "total/in/rcp");
-		s.in_msg = num_at(n, "total/in/msg");
-		s.in_kb = num_at(n, "total/in/kb");
-		s.out_rcpt = num_at(n, "total/out/rcp");
-		s.out_msg = num_at(n, "total/out/msg");
-		s.out_kb = num_at(n, "total/out/kb");
-		s.last_hr_in_rcpt = num_at(n, "lastHr/in/rcp");
-		s.last_hr_out_rcpt = num_at(n, "lastHr/out/rcp");
-		s.last_min_in_rcpt = num_at(n, "lastMin/in/rcp");
-		s.last_min_out_rcpt = num_at(n, "lastMin/out/rcp");
-	}
-	if ((n = child(st, "conn"))) {
-		s.have |= PMTA_HAVE_CONN;
-		s.conn_in_cur = num_at(n, "smtpIn/cur");
-		s.conn_in_max = num_at(n, "smtpIn/max");
-		s.conn_in_top = num_at(n, "smtpIn/top");
-		s.conn_out_cur = num_at(n, "smtpOut/cur");
-		s.conn_out_max = num_at(n, "smtpOut/max");
-		s.conn_out_top = num_at(n, "smtpOut/top");
-	}
-	if ((n = child(st, "queue"))) {
-		xmlNode *q;
-
-		s.have |= PMTA_HAVE_QUEUE;
-		/* Every queue kind (smtp, pipe, discard, file, alias, ...), saturating. */
-		for (q = n->children; q; q = q->next) {
-			uint64_t r = num_at(q, "rcp"), d = num_at(q, "dom"), k = num_at(q, "kb");
-
-			if (q->type != XML_ELEMENT_NODE)
-				continue;
-			s.queued_rcpt = s.queued_rcpt > UINT64_MAX - r ? UINT64_MAX : s.queued_rcpt + r;
-			s.queued_domains = s.queued_domains > UINT64_MAX - d ? UINT64_MAX : s.queued_domains + d;
-			s.queued_kb = s.queued_kb > UINT64_MAX - k ? UINT64_MAX : s.queued_kb + k;
-		}
-	}
-	if ((n = child(st, "spool"))) {
-		s.have |= PMTA_HAVE_SPOOL;
-		s.spool_files_in_use = num_at(n, "files/inUse");
-		s.spool_files_total = num_at(n, "files/total");
-		s.spool_rcpt = num_at(n, "totalRcp");
-		s.spool_max_rcpt = num_at(n, "maxRcp");
-	}
-	if ((n = child(st, "resolver"))) {
-		s.have |= PMTA_HAVE_RESOLVER;
-		s.resolver_pending = num_at(n, "queriesPending");
-	}
+	status_identity(child(data, "mta"), st, &s);
+	status_traffic(st, &s);
+	status_backlog(st, &s);
 	xmlFreeDoc(doc);
 	*out = s;
 	return 0;

@@ -1,13 +1,13 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base.h"
 #include "mib_oids.h"
 #include "snapshot_acct.h"
-#include "snapshot_build.h"
+#include "snapshot.h"
 
 void
 snapshot_free(struct snap_instance *s)
@@ -24,7 +24,7 @@ snapshot_free(struct snap_instance *s)
 	for (i = 0; i < (int)s->n_metrics; i++)
 		free(s->metrics[i].subject);
 	free(s->metrics);
-	api_result_unref(s->api);
+	pmta_result_unref(s->api);
 	if (s->owned_free)
 		s->owned_free(s->owned);
 	free(s->name);
@@ -35,7 +35,7 @@ snapshot_free(struct snap_instance *s)
 /* --- row keys ---------------------------------------------------------- */
 
 static size_t
-put_name(oid *out, size_t room, const char *name)
+put_name(uint32_t *out, size_t room, const char *name)
 {
 	char idx[MIB_NAME_MAX];
 	size_t n;
@@ -47,26 +47,26 @@ put_name(oid *out, size_t room, const char *name)
 }
 
 static size_t
-key_queue(const void *e, oid *out)
+key_queue(const void *e, uint32_t *out)
 {
 	return put_name(out, MIB_INDEX_MAX, ((const struct pmta_queue *)e)->name);
 }
 
 static size_t
-key_name(const void *e, oid *out)
+key_name(const void *e, uint32_t *out)
 {
 	return put_name(out, MIB_INDEX_MAX, ((const struct snap_row *)e)->name);
 }
 
 static size_t
-key_scope(const void *e, oid *out)
+key_scope(const void *e, uint32_t *out)
 {
 	out[0] = ((const struct snap_row *)e)->scope;
 	return 1;
 }
 
 static size_t
-key_scope_name(const void *e, oid *out)
+key_scope_name(const void *e, uint32_t *out)
 {
 	const struct snap_row *r = e;
 	size_t n;
@@ -77,7 +77,7 @@ key_scope_name(const void *e, oid *out)
 }
 
 static size_t
-key_name_name2(const void *e, oid *out)
+key_name_name2(const void *e, uint32_t *out)
 {
 	const struct snap_row *r = e;
 	size_t a = put_name(out, MIB_INDEX_MAX, r->name), b;
@@ -98,13 +98,7 @@ struct name_map {
 static uint32_t
 name_hash(const char *s, bool fold)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)(fold ? tolower((unsigned char)*s) : *s);
-		h *= 16777619u;
-	}
-	return h;
+	return fold ? base_fnv1a_lower(s, strlen(s)) : base_fnv1a(s, strlen(s));
 }
 
 static bool
@@ -172,9 +166,16 @@ table_alloc(struct snap_table *t, size_t n)
 }
 
 static int
-table_index(struct snap_table *t, size_t (*key)(const void *, oid *))
+table_index(struct snap_table *t, size_t (*key)(const void *, uint32_t *))
 {
 	return mib_rows_build(&t->idx, t->row, t->n, sizeof(*t->row), key);
+}
+
+int
+snap_table_index_by_scope(struct snap_table *t)
+{
+	mib_rows_clear(&t->idx);
+	return table_index(t, key_scope);
 }
 
 static void
@@ -214,7 +215,7 @@ snapshot_build(struct snap_source *src)
 	s->index = src->index;
 	s->name = strdup(src->name);
 	s->public_url = strdup(src->public_url);
-	s->api = api_result_ref(src->api);
+	s->api = pmta_result_ref(src->api);
 	s->acct_configured = src->acct_configured;
 	s->acct_records = src->acct_records;
 	s->acct_malformed = src->acct_malformed;
@@ -253,7 +254,7 @@ snapshot_build(struct snap_source *src)
 	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0)
 		goto fail;
 
-	if (table_index(&s->tab[SNAP_CONN], key_scope) < 0 ||
+	if (snap_table_index_by_scope(&s->tab[SNAP_CONN]) < 0 ||
 	    table_index(&s->tab[SNAP_DOMAIN], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_VMTA], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_JOB], key_name) < 0 ||

@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api_result.h"
+#include "pmta_result.h"
 #include "mib_index.h"
+#include "mib_oids.h"
 
 #define SNAP_COLS 18		/* enough for the widest table (domain/vmta: 17) */
 
@@ -28,6 +29,14 @@ struct snap_row {
 	uint32_t scope;		/* integer index (latency scope, connection direction) */
 	uint64_t col[SNAP_COLS];
 };
+
+/*
+ * Two columns are kept as the time of an event and answered as its age, so
+ * that the age grows between snapshots: their slots are named for what they
+ * hold. (The MIB numbers them pmtaAlarmRaisedAge, pmtaDeferralLastSeenAge.)
+ */
+#define SNAP_ALARM_RAISED_AT PMTA_ALARM_RAISED_AGE		/* monotonic seconds */
+#define SNAP_DEFERRAL_LAST_SEEN_AT PMTA_DEFERRAL_LAST_SEEN_AGE	/* wall-clock seconds */
 
 struct snap_table {
 	struct snap_row *row;
@@ -53,7 +62,7 @@ struct snap_instance {
 	unsigned index;			/* pmtaInstanceIndex */
 	char *name;
 	char *public_url;
-	struct api_result *api;		/* never NULL */
+	struct pmta_result *api;	/* never NULL */
 	struct mib_rows queue_idx;	/* over api->list[API_QUEUES] */
 	struct snap_table tab[SNAP_NTABLES];
 	bool acct_configured;
@@ -67,6 +76,32 @@ struct snap_instance {
 	void (*owned_free)(void *);
 };
 
+/*
+ * Building a snapshot, on a worker thread: the API's last result and the
+ * accounting view merged into tables in SNMP walk order.
+ */
+struct acct_view;
+
+struct snap_source {
+	unsigned index;
+	const char *name;
+	const char *public_url;
+	struct pmta_result *api;	/* borrowed: the snapshot takes its own reference */
+	struct acct_view *acct;		/* taken (freed with the snapshot); may be NULL */
+	bool acct_configured;
+	uint64_t acct_records, acct_malformed;
+	int64_t acct_last_record;
+	int64_t now;			/* wall clock */
+	struct snap_metric *metrics;	/* taken */
+	size_t n_metrics;
+};
+
+/* NULL on allocation failure (src->acct is freed then too). */
+struct snap_instance *snapshot_build(struct snap_source *src);
 void snapshot_free(struct snap_instance *s);
+
+/* (Re)builds t's index for rows whose whole index is the number in scope
+ * (connection direction; the agent's alarm and threshold tables). */
+int snap_table_index_by_scope(struct snap_table *t);
 
 #endif

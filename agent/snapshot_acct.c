@@ -109,7 +109,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->text = av->deferrals[i].last_diag;
 		r->col[PMTA_DEFERRAL_COUNT] = av->deferrals[i].count;
 		r->col[PMTA_DEFERRAL_WIN_COUNT] = av->deferrals[i].win_count;
-		r->col[PMTA_DEFERRAL_LAST_SEEN_AGE] = (uint64_t)av->deferrals[i].last_seen;
+		r->col[SNAP_DEFERRAL_LAST_SEEN_AT] = (uint64_t)av->deferrals[i].last_seen;
 	}
 
 	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "stats_hist.h"
 
 #define SUB (1u << STATS_HIST_SUB_BITS)
@@ -79,7 +80,7 @@ stats_sparse_add(struct stats_sparse *h, uint64_t v)
 	h->n++;
 counted:
 	if (v > h->max)
-		h->max = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+		h->max = base_sat32(v);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "stats_window.h"
 
 /*
@@ -123,16 +124,11 @@ slice_encode(uint8_t *p, int64_t delta, const uint32_t *c, uint32_t max,
 static int
 reserve(struct stats_window *w, size_t more)
 {
-	size_t cap = w->cap ? w->cap : 32;
+	size_t cap = w->cap;
 	uint8_t *p;
 
-	if (w->len + more <= w->cap)
-		return 0;
-	while (cap < w->len + more)
-		cap *= 2;
-	if (cap > UINT32_MAX)
-		return -1;
-	p = realloc(w->packed, cap);
+	/* The length and capacity are 32-bit: a slice list never grows past that. */
+	p = base_grow(w->packed, &cap, (size_t)w->len + more, 1, 32, UINT32_MAX);
 	if (!p)
 		return -1;
 	w->packed = p;
@@ -234,7 +230,7 @@ slice_merge(uint8_t *out, int64_t delta, const struct dslice *d, const struct st
 				bin[nb++].n = 1;
 			}
 			if (e[j].latency > max)
-				max = e[j].latency > UINT32_MAX ? UINT32_MAX : (uint32_t)e[j].latency;
+				max = base_sat32((uint64_t)e[j].latency);
 		}
 	}
 	return slice_encode(out, delta, c, max, bin, nb);
@@ -507,7 +503,7 @@ stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 			out->c[e->counter]++;
 		if (hist && e->latency >= 0) {
 			stats_hist_add(hist, stats_hist_bucket((uint64_t)e->latency), 1);
-			stats_hist_see_max(hist, e->latency > UINT32_MAX ? UINT32_MAX : (uint32_t)e->latency);
+			stats_hist_see_max(hist, base_sat32((uint64_t)e->latency));
 		}
 	}
 	for (i = 0; i < w->n_open; i++) {

@@ -1,5 +1,6 @@
 """tests/tools/acct-gen is self-consistent: its files parse with Python's csv
-module by each file's own header, hold the variety issue 3 asks for, and its
+module by each file's own header, hold the variety the accounting tables need (README.md, "Where the data come
+from"), and its
 expected figures equal a second count made here from the files alone (with
 csv, datetime and different code), also after appends and every rotation."""
 import collections
@@ -92,7 +93,7 @@ def pct(xs, p):
 
 
 def recount(d, now, window=900, hard=HARD):
-    """Issue 3's definitions again, from the files alone."""
+    """The tables' definitions (README.md, "The MIB") again, from the files alone."""
     recs, bad = scan(d)
     cnt = {k: collections.defaultdict(collections.Counter) for k in ("dom", "vmta", "job")}
     allc = collections.Counter()
@@ -226,7 +227,7 @@ class FreshFiles(Case):
         got, _ = recount(d2, NOW, hard={"policy-related", "spam-related"})
         self.assertEqual(e["all"], got["all"])
 
-    def test_files_hold_the_variety_issue_3_lists(self):
+    def test_files_hold_the_variety_the_tables_need(self):
         recs, _ = scan(self.d)
         names = sorted(n for n in os.listdir(self.d) if n.endswith(".csv"))
         heads, eols, offsets = [], set(), set()

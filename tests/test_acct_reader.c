@@ -1,7 +1,7 @@
 /*
  * cmocka tests of the accounting reader (agent/acct_reader.c): tailer,
  * headers and parser together, on files in a temporary directory. time()
- * and log_msg() are wrapped at link time: the clock is the test's, and log
+ * and log_emit() are wrapped at link time: the clock is the test's, and log
  * lines are counted and kept instead of written.
  */
 #include "config.h"
@@ -28,7 +28,7 @@ static unsigned log_count;	/* lines about malformed input */
 static char log_last[512];
 
 time_t __wrap_time(time_t *t);
-void __wrap_log_msg(int prio, const char *fmt, ...);
+void __wrap_log_emit(int prio, int errnum, const char *fmt, ...);
 
 time_t
 __wrap_time(time_t *t)
@@ -39,12 +39,13 @@ __wrap_time(time_t *t)
 }
 
 void
-__wrap_log_msg(int prio, const char *fmt, ...)
+__wrap_log_emit(int prio, int errnum, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
 
 	(void)prio;
+	(void)errnum;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);

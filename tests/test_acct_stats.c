@@ -1,6 +1,6 @@
 /*
- * cmocka tests of the accounting statistics (agent/acct_stats.c): issue 3's
- * definitions of what is counted, the windows and rates, the latency
+ * cmocka tests of the accounting statistics (agent/acct_stats.c): what is
+ * counted (README.md, "Where the data come from"), the windows and rates, the latency
  * percentiles, and the bounds. The clock is passed in; nothing sleeps.
  */
 #include "config.h"
@@ -19,18 +19,19 @@
 
 #define NOW 1764300000	/* the wall clock of most tests */
 
-/* log_msg() is wrapped at link time (-Wl,--wrap=log_msg): the tests count and read the lines. */
+/* log_emit() is wrapped at link time (-Wl,--wrap=log_emit): the tests count and read the lines. */
 static int log_lines;
 static char log_last[512];
 
-void __wrap_log_msg(int prio, const char *fmt, ...);
+void __wrap_log_emit(int prio, int errnum, const char *fmt, ...);
 
 void
-__wrap_log_msg(int prio, const char *fmt, ...)
+__wrap_log_emit(int prio, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
 	(void)prio;
+	(void)errnum;
 	va_start(ap, fmt);
 	vsnprintf(log_last, sizeof(log_last), fmt, ap);
 	va_end(ap);

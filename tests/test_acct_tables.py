@@ -1,4 +1,4 @@
-"""Issue 3 end to end: tests/tools/acct-gen writes realistic accounting files and the
+"""The accounting tables end to end (README.md, "The MIB"): tests/tools/acct-gen writes realistic accounting files and the
 figures they must give; the agent reads them under a real snmpd and every table
 is compared with what snmpwalk returns; then lines are appended and the files
 rotated while the agent runs, and everything is compared again."""

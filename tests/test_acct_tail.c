@@ -1,7 +1,7 @@
 /*
  * cmocka tests of the accounting tailer (agent/acct_tail.c), on real files
  * in a temporary directory. No sleeps: every step is an explicit
- * acct_tail_read(). log_msg is wrapped at link time to count log lines.
+ * acct_tail_read(). log_emit is wrapped at link time to count log lines.
  */
 #include "config.h"
 
@@ -24,21 +24,27 @@
 
 #define SEEN_MAX 256
 
-/* log_msg replaced: the messages are counted and kept, nothing is written. */
+/* log_emit replaced: the messages are counted and kept, nothing is written. */
 static unsigned log_count;
 static char log_last[512];
 static char log_warning[512];	/* the last one at LOG_WARNING or worse */
 
-void __wrap_log_msg(int prio, const char *fmt, ...);
+void __wrap_log_emit(int prio, int errnum, const char *fmt, ...);
 
 void
-__wrap_log_msg(int prio, const char *fmt, ...)
+__wrap_log_emit(int prio, int errnum, const char *fmt, ...)
 {
 	va_list ap;
+
+	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(log_last, sizeof(log_last), fmt, ap);
 	va_end(ap);
+	/* As log_emit() does: the errno text after the message. */
+	n = strlen(log_last);
+	if (errnum)
+		snprintf(log_last + n, sizeof(log_last) - n, ": %s", strerror(errnum));
 	if (prio <= LOG_WARNING)
 		strcpy(log_warning, log_last);
 	log_count++;

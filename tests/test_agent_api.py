@@ -1,4 +1,4 @@
-"""Issue 2 end to end: real snmpd, the agent, the PowerMTA simulator; values
+"""The HTTP side end to end (README.md, "Where the data come from"): real snmpd, the agent, the PowerMTA simulator; values
 checked with net-snmp's tools by MIB name."""
 import copy
 import os

@@ -1,4 +1,4 @@
-"""Issue 4 end to end: thresholds raise and clear notifications that a real
+"""Thresholds end to end (README.md, "Thresholds and notifications"): thresholds raise and clear notifications that a real
 snmptrapd receives from a real snmpd, with the exact varbinds."""
 import copy
 import os

@@ -247,20 +247,33 @@ cfg_stats_horizon_is_the_longest_window_that_applies(void **state)
 static void
 cfg_threshold_rejects_mistakes(void **state)
 {
-	static const char *const bad[] = {
-		"r bounceRate domain:gmail.com warn=3 crit=5",		/* rate without % */
-		"r bounceRate domain:gmail.com warn=5% crit=3%",	/* warn above crit */
-		"r bounceRate domain:gmail.com warn=3%",		/* no crit */
-		"r bounceRate domain: warn=3% crit=5%",			/* empty name */
-		"r bounceRate host:x warn=3% crit=5%",			/* unknown scope */
-		"r bounceRate queue:x/y warn=3% crit=5%",		/* no rates per queue */
-		"r nosuch instance warn=1 crit=2",			/* metric */
-		"r apiDown domain:x warn=1 crit=2",			/* apiDown is per instance */
-		"r bounceRate instance warn=3% crit=5% window=7200",	/* window too long */
-		"r queuedRcpt instance warn=1 crit=2 window=60",	/* window on a level */
-		"r bounceRate instance warn=3% crit=5% speed=1",	/* unknown option */
-		"r bounceRate instance@nosuch warn=3% crit=5%",		/* unknown instance */
-		"r bounceRate instance warn=3% crit=5% clear=0%",	/* clear out of range */
+	/* The message is what the operator reads: each is checked to the letter. */
+	static const struct { const char *line, *err; } bad[] = {
+		{ "r bounceRate domain:gmail.com warn=3 crit=5",
+		  "bad value in 'warn=3' (rates are written with %, e.g. warn=3%)" },
+		{ "r bounceRate domain:gmail.com warn=5% crit=3%", "warn=5% is above crit=3%" },
+		{ "r bounceRate domain:gmail.com warn=3%",
+		  "expected: pmtaThreshold RULE METRIC SCOPE warn=V crit=V [window=SECONDS] [min=N] "
+		  "[clear=PCT%]" },
+		{ "r bounceRate domain:gmail.com warn=3% min=5", "both warn= and crit= are required" },
+		{ "r bounceRate domain: warn=3% crit=5%", "scope 'domain:' names nothing after ':'" },
+		{ "r bounceRate host:x warn=3% crit=5%",
+		  "bad scope 'host:x': instance, domain:NAME, domain:*, vmta:NAME, vmta:*, "
+		  "queue:NAME or queue:*, optionally @INSTANCE" },
+		{ "r bounceRate queue:x/y warn=3% crit=5%",
+		  "metric bounceRate cannot apply to scope 'queue:x/y'" },
+		{ "r nosuch instance warn=1 crit=2",
+		  "unknown metric 'nosuch': queuedRcpt, bounceRate, hardBounceRate, deferralRate, "
+		  "latencyP95, connUtilization, apiDown, acctStalled" },
+		{ "r apiDown domain:x warn=1 crit=2", "metric apiDown cannot apply to scope 'domain:x'" },
+		{ "r bounceRate instance warn=3% crit=5% window=7200", "bad value in 'window=7200'" },
+		{ "r queuedRcpt instance warn=1 crit=2 window=60",
+		  "window= applies only to rate and latency metrics" },
+		{ "r bounceRate instance warn=3% crit=5% speed=1",
+		  "unknown option 'speed=1': warn=, crit=, window=, min=, clear=" },
+		{ "r bounceRate instance@nosuch warn=3% crit=5%",
+		  "unknown instance '@nosuch' (pmtaInstance must come first)" },
+		{ "r bounceRate instance warn=3% crit=5% clear=0%", "bad value in 'clear=0%'" },
 	};
 	struct cfg *c = *state;
 	char err[CFG_ERR_MAX];
@@ -268,13 +281,56 @@ cfg_threshold_rejects_mistakes(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		if (parse(c, "pmtaThreshold", bad[i], err) != -1)
-			fail_msg("accepted: %s", bad[i]);
-		assert_true(strlen(err) > 0);
+		if (parse(c, "pmtaThreshold", bad[i].line, err) != -1)
+			fail_msg("accepted: %s", bad[i].line);
+		assert_string_equal(err, bad[i].err);
 	}
 	assert_int_equal(c->n_th, 0);
 	assert_int_equal(parse(c, "pmtaThreshold", "r queuedRcpt instance warn=1 crit=2", err), 0);
 	assert_int_equal(parse(c, "pmtaThreshold", "r queuedRcpt instance warn=1 crit=2", err), -1);
+}
+
+static void
+cfg_directive_errors_are_worded_exactly(void **state)
+{
+	/* What an operator reads after "FILE: line N:", to the letter. */
+	static const struct { const char *token, *args, *err; } bad[] = {
+		{ "pmtaInstance", "mta1", "expected: pmtaInstance NAME URL (URL may be '-' for no API)" },
+		{ "pmtaInstance", "mta1 ftp://host/", "URL scheme must be http or https" },
+		{ "pmtaInstance", "bad/name http://h:1",
+		  "bad instance name 'bad/name': 1 to 64 of [A-Za-z0-9._-]" },
+		{ "pmtaInstance", "mta1 http://",
+		  "not a URL (expected http://HOST:PORT or https://HOST:PORT)" },
+		{ "pmtaInstance", "mta0 http://h:2", "instance 'mta0' defined twice" },
+		{ "pmtaApiKey", "nosuch " KEY32,
+		  "unknown instance 'nosuch' (pmtaInstance must come first)" },
+		{ "pmtaApiKey", "mta0", "expected: pmtaApiKey NAME KEY" },
+		{ "pmtaApiKey", "mta0 short", "API key must be 32 to 128 characters" },
+		{ "pmtaApiTlsVerify", "mta0 maybe", "expected yes or no, not 'maybe'" },
+		{ "pmtaAcctFiles", "mta0 relative/*.csv", "accounting glob must be an absolute path" },
+		{ "pmtaApiTimeout", "0", "expected: pmtaApiTimeout SECONDS (1 to 300)" },
+		{ "pmtaPollInterval", "x", "expected: pmtaPollInterval SECONDS (1 to 86400)" },
+		{ "pmtaStatsWindow", "59", "expected: pmtaStatsWindow SECONDS (60 to 3600)" },
+		{ "pmtaMaxRows", "1 2", "expected: pmtaMaxRows N (1 to 10000000)" },
+		{ "pmtaTrapRateLimit", "100001", "expected: pmtaTrapRateLimit N (1 to 100000)" },
+		{ "pmtaApiMaxBody", "1024", "expected: pmtaApiMaxBody BYTES (65536 to 1073741824)" },
+		{ "pmtaRunAsUser", "a b", "expected: pmtaRunAsUser USER" },
+		{ "pmtaHardBounceCategories", "", "expected: pmtaHardBounceCategories CAT[,CAT...]" },
+		{ "pmtaHardBounceCategories", "bad cat!", "bad bounce category 'cat!'" },
+		{ "pmtaPollIntervall", "30", "unknown directive 'pmtaPollIntervall'" },
+	};
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+	size_t i;
+
+	assert_int_equal(parse(c, "pmtaInstance", "mta0 http://h:1", err), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (parse(c, bad[i].token, bad[i].args, err) != -1)
+			fail_msg("accepted: %s %s", bad[i].token, bad[i].args);
+		assert_string_equal(err, bad[i].err);
+	}
+	assert_int_equal(c->n_inst, 1);
 }
 
 static void
@@ -309,6 +365,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(cfg_threshold_seed_example_parses, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_scope_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_rejects_mistakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_directive_errors_are_worded_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_unknown_directive_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_validate_needs_an_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_stats_horizon_is_the_longest_window_that_applies, setup,

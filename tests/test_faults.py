@@ -1,4 +1,4 @@
-"""Issue 5: faults injected into real processes. The agent must keep answering,
+"""Faults injected into real processes (README.md, "Reliability"). The agent must keep answering,
 keep counting correctly and recover by itself."""
 import os
 import shutil
@@ -144,7 +144,7 @@ def test_partial_line_waits_and_malformed_storm_is_counted():
 
 
 def test_big_backlog_at_start_keeps_snmp_fast():
-    # 2 GB as the issue says; under a sanitizer (PMTA_TEST_SLOW) the same test on 64 MB
+    # 2 GB as README.md "Reliability" says; under a sanitizer (PMTA_TEST_SLOW) the same test on 64 MB
     mb = int(os.environ.get("PMTA_BIG_MB", "64" if SLOW else "2048"))
     with Env("fault-big") as env:
         d = env.mkdir("acct")

@@ -77,7 +77,7 @@ struct item {
 };
 
 static size_t
-key_item(const void *e, oid *out)
+key_item(const void *e, uint32_t *out)
 {
 	const struct item *it = e;
 
@@ -113,7 +113,7 @@ mib_rows_seek_exact_and_next(void **state)
 {
 	const struct item items[] = { { "b" }, { "d" }, { "f" } };
 	struct mib_rows r;
-	oid k[2] = { 1, 'd' };
+	uint32_t k[2] = { 1, 'd' };
 
 	(void)state;
 	assert_int_equal(mib_rows_build(&r, items, 3, sizeof(items[0]), key_item), 0);
@@ -132,7 +132,7 @@ static void
 mib_rows_empty_input_gives_empty_rows(void **state)
 {
 	struct mib_rows r;
-	oid k[1] = { 0 };
+	uint32_t k[1] = { 0 };
 
 	(void)state;
 	assert_int_equal(mib_rows_build(&r, NULL, 0, sizeof(struct item), key_item), 0);
@@ -144,7 +144,7 @@ mib_rows_empty_input_gives_empty_rows(void **state)
 static void
 mib_oid_cmp_orders_prefix_first(void **state)
 {
-	const oid a[] = { 1, 2 }, b[] = { 1, 2, 0 }, c[] = { 1, 3 };
+	const uint32_t a[] = { 1, 2 }, b[] = { 1, 2, 0 }, c[] = { 1, 3 };
 
 	(void)state;
 	assert_int_equal(mib_oid_cmp(a, 2, b, 3), -1);

@@ -1,4 +1,4 @@
-"""Issue 5 soak: accounting data and polls without pause; RSS must stop growing.
+"""Soak (README.md, "Reliability"): accounting data and polls without pause; RSS must stop growing.
 PMTA_SOAK_SECONDS sets the length (default 120 in scripts/check; run it for hours
 by hand: PMTA_SOAK_SECONDS=14400 python3 tests/test_soak.py).
 

@@ -5,8 +5,8 @@
  * thread can hold it without copying. Each page's list is itself shared:
  * a page that fails keeps the previous poll's list.
  */
-#ifndef PMTA_API_RESULT_H
-#define PMTA_API_RESULT_H
+#ifndef PMTA_RESULT_H
+#define PMTA_RESULT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@ struct api_list {
 
 enum api_page { API_QUEUES, API_DOMAINS, API_VMTAS, API_JOBS, API_NPAGES };
 
-struct api_result {
+struct pmta_result {
 	int refs;
 	enum pmta_api_status status;
 	char last_error[256];
@@ -41,9 +41,9 @@ struct api_list *api_list_new(void *items, size_t n);	/* takes items */
 struct api_list *api_list_ref(struct api_list *l);
 void api_list_unref(struct api_list *l);
 
-struct api_result *api_result_new(void);
-struct api_result *api_result_ref(struct api_result *r);
-void api_result_unref(struct api_result *r);
+struct pmta_result *pmta_result_new(void);
+struct pmta_result *pmta_result_ref(struct pmta_result *r);
+void pmta_result_unref(struct pmta_result *r);
 
 /* Monotonic clock in seconds: ages and retry times are measured with it. */
 int64_t mono_now(void);

@@ -7,19 +7,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "log.h"
-#include "poller.h"
+#include "pmta_poller.h"
 #include "pmta_http.h"
 #include "pmta_xml.h"
 
-struct poller {
+struct pmta_poller {
 	char name[64];
 	struct pmta_http *http;		/* NULL: no API configured */
 	unsigned interval;
 	size_t max_items;
-	poller_publish_fn publish;
+	pmta_poller_publish_fn publish;
 	void *arg;
-	struct api_result *cur;		/* the last result, the poller's own reference */
+	struct pmta_result *cur;	/* the last result, the poller's own reference */
 
 	pthread_t thread;
 	bool started;
@@ -40,7 +41,7 @@ static const struct {
 };
 
 bool
-poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur)
+pmta_poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur)
 {
 	if (!(prev->have & PMTA_HAVE_TRAFFIC) || !(cur->have & PMTA_HAVE_TRAFFIC))
 		return false;
@@ -52,11 +53,11 @@ poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *
 	    cur->out_msg < prev->out_msg || cur->out_kb < prev->out_kb;
 }
 
-struct poller *
-poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn publish,
+struct pmta_poller *
+pmta_poller_new(const struct cfg *c, const struct cfg_instance *ci, pmta_poller_publish_fn publish,
 	   void *arg)
 {
-	struct poller *p = calloc(1, sizeof(*p));
+	struct pmta_poller *p = calloc(1, sizeof(*p));
 	int i;
 
 	if (!p)
@@ -67,8 +68,9 @@ poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn
 	p->publish = publish;
 	p->arg = arg;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
-	p->cur = api_result_new();
+	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
+	base_cond_init(&p->wake);
+	p->cur = pmta_result_new();
 	if (!p->cur)
 		goto fail;
 	for (i = 0; i < API_NPAGES; i++)
@@ -95,13 +97,14 @@ poller_new(const struct cfg *c, const struct cfg_instance *ci, poller_publish_fn
 	}
 	return p;
 fail:
-	poller_free(p);
+	pmta_poller_free(p);
 	return NULL;
 }
 
-/* Fetches and parses one list page into a new list; -1 with err set. */
+/* Fetches and parses one list page into a new list (*out); anything but
+ * PMTA_API_OK leaves *out alone and says why in err. */
 static enum pmta_api_status
-fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err, size_t errlen)
+fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char *err, size_t errlen)
 {
 	const char *body;
 	size_t len, n = 0;
@@ -130,7 +133,7 @@ fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err,
 		return PMTA_API_BAD_RESPONSE;
 	}
 	if (truncated)
-		log_msg(LOG_WARNING, "instance %s: %s has more than %zu entries; the rest are "
+		log_warnx("instance %s: %s has more than %zu entries; the rest are "
 		    "not published (pmtaMaxRows)", p->name, pages[pg].path, p->max_items);
 	*out = api_list_new(items, n);
 	if (!*out) {
@@ -140,15 +143,41 @@ fetch_list(struct poller *p, enum api_page pg, struct api_list **out, char *err,
 	return PMTA_API_OK;
 }
 
-struct api_result *
-poller_poll_once(struct poller *p)
+/* Fetches and parses /status into r; a counter that went back marks a discontinuity. */
+static enum pmta_api_status
+fetch_status(struct pmta_poller *p, struct pmta_result *r, char *err, size_t errlen)
 {
-	struct api_result *prev = p->cur, *r = api_result_new();
 	enum pmta_api_status st;
-	char err[256] = "";
+	struct pmta_status s;
+	char perr[PMTA_XML_ERR_MAX];
 	const char *body;
 	size_t len;
 	long code;
+
+	st = pmta_http_get(p->http, "/status?format=xml", &body, &len, &code, err, errlen);
+	if (st != PMTA_API_OK)
+		return st;
+	if (pmta_xml_parse_status(body, len, &s, perr, sizeof(perr)) < 0) {
+		snprintf(err, errlen, "/status: %s", perr);
+		return PMTA_API_BAD_RESPONSE;
+	}
+	if (r->have_status && pmta_poller_counters_reset(&r->st, &s)) {
+		r->discontinuity = mono_now();
+		log_notice("instance %s: PowerMTA counters went backwards "
+		    "(restart or reset counters)", p->name);
+	}
+	r->have_status = true;
+	r->st = s;
+	r->st_at = mono_now();
+	return PMTA_API_OK;
+}
+
+struct pmta_result *
+pmta_poller_poll_once(struct pmta_poller *p)
+{
+	struct pmta_result *prev = p->cur, *r = pmta_result_new();
+	enum pmta_api_status st;
+	char err[256] = "";
 	int i;
 
 	if (!r)
@@ -166,29 +195,13 @@ poller_poll_once(struct poller *p)
 	r->st_at = prev->st_at;
 	for (i = 0; i < API_NPAGES; i++)
 		r->list[i] = api_list_ref(prev->list[i]);
-	if (!p->http)
-		return r;
+	if (!p->http) {
+		pmta_result_unref(r);
+		return pmta_result_ref(prev);
+	}
 
 	r->polls++;
-	st = pmta_http_get(p->http, "/status?format=xml", &body, &len, &code, err, sizeof(err));
-	if (st == PMTA_API_OK) {
-		struct pmta_status s;
-		char perr[PMTA_XML_ERR_MAX];
-
-		if (pmta_xml_parse_status(body, len, &s, perr, sizeof(perr)) < 0) {
-			snprintf(err, sizeof(err), "/status: %s", perr);
-			st = PMTA_API_BAD_RESPONSE;
-		} else {
-			if (r->have_status && poller_counters_reset(&r->st, &s)) {
-				r->discontinuity = mono_now();
-				log_msg(LOG_NOTICE, "instance %s: PowerMTA counters went backwards "
-				    "(restart or reset counters)", p->name);
-			}
-			r->have_status = true;
-			r->st = s;
-			r->st_at = mono_now();
-		}
-	}
+	st = fetch_status(p, r, err, sizeof(err));
 	for (i = 0; st == PMTA_API_OK && i < API_NPAGES; i++) {
 		struct api_list *l = NULL;
 
@@ -201,37 +214,35 @@ poller_poll_once(struct poller *p)
 
 	if (st == PMTA_API_OK) {
 		if (prev->status != PMTA_API_OK && prev->polls > 0)
-			log_msg(LOG_NOTICE, "instance %s: API answers again", p->name);
+			log_notice("instance %s: API answers again", p->name);
 		r->last_success = mono_now();
 		r->failed_in_row = 0;
 	} else {
 		/* One line per change of state or reason, not one per poll. */
 		if (st != prev->status || strcmp(err, prev->last_error) != 0)
-			log_msg(LOG_WARNING, "instance %s: API poll failed: %s", p->name, err);
+			log_warnx("instance %s: API poll failed: %s", p->name, err);
 		memcpy(r->last_error, err, sizeof(r->last_error));
 		r->failures++;
 		r->failed_in_row++;
 	}
 	r->status = st;
-	return r;
+	pmta_result_unref(p->cur);
+	p->cur = r;
+	return pmta_result_ref(r);
 }
 
 static void *
-poller_run(void *arg)
+pmta_poller_run(void *arg)
 {
-	struct poller *p = arg;
+	struct pmta_poller *p = arg;
 
 	for (;;) {
-		struct api_result *r = poller_poll_once(p);
+		struct pmta_result *r = pmta_poller_poll_once(p);
 		struct timespec until;
 
-		if (r) {
-			api_result_unref(p->cur);
-			p->cur = r;
-			p->publish(p->arg, api_result_ref(r));
-		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += p->interval;
+		if (r)
+			p->publish(p->arg, r);
+		base_deadline(&until, p->interval * 1000UL);
 		pthread_mutex_lock(&p->lock);
 		while (!p->stop &&
 		    pthread_cond_timedwait(&p->wake, &p->lock, &until) != ETIMEDOUT)
@@ -246,25 +257,18 @@ poller_run(void *arg)
 }
 
 int
-poller_start(struct poller *p)
+pmta_poller_start(struct pmta_poller *p)
 {
-	pthread_condattr_t ca;
 	int rc;
 
-	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&p->wake);
-	pthread_cond_init(&p->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	if (!p->http) {
 		/* Nothing to poll: publish the notConfigured state once. */
-		p->publish(p->arg, api_result_ref(p->cur));
+		p->publish(p->arg, pmta_result_ref(p->cur));
 		return 0;
 	}
-	rc = pthread_create(&p->thread, NULL, poller_run, p);
+	rc = pthread_create(&p->thread, NULL, pmta_poller_run, p);
 	if (rc != 0) {
-		log_msg(LOG_ERR, "instance %s: cannot start poller thread: %s", p->name, strerror(rc));
+		log_emit(LOG_ERR, rc, "instance %s: cannot start poller thread", p->name);
 		return -1;
 	}
 	p->started = true;
@@ -272,7 +276,7 @@ poller_start(struct poller *p)
 }
 
 void
-poller_free(struct poller *p)
+pmta_poller_free(struct pmta_poller *p)
 {
 	if (!p)
 		return;
@@ -285,7 +289,7 @@ poller_free(struct poller *p)
 		pthread_join(p->thread, NULL);
 	}
 	pmta_http_free(p->http);
-	api_result_unref(p->cur);
+	pmta_result_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
 	free(p);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "api_result.h"
+#include "pmta_result.h"
 
 int64_t
 mono_now(void)
@@ -46,18 +46,18 @@ api_list_unref(struct api_list *l)
 	}
 }
 
-struct api_result *
-api_result_new(void)
+struct pmta_result *
+pmta_result_new(void)
 {
-	struct api_result *r = calloc(1, sizeof(*r));
+	struct pmta_result *r = calloc(1, sizeof(*r));
 
 	if (r)
 		r->refs = 1;
 	return r;
 }
 
-struct api_result *
-api_result_ref(struct api_result *r)
+struct pmta_result *
+pmta_result_ref(struct pmta_result *r)
 {
 	if (r)
 		__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
@@ -65,7 +65,7 @@ api_result_ref(struct api_result *r)
 }
 
 void
-api_result_unref(struct api_result *r)
+pmta_result_unref(struct pmta_result *r)
 {
 	int i;
 

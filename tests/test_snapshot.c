@@ -1,0 +1,121 @@
+/*
+ * cmocka tests of the snapshot builder (agent/snapshot.c): the API's lists
+ * merged into the accounting rows of the same name (domains and
+ * VirtualMTAs case-blind, jobs case-sensitive), new rows for names only the
+ * API knows, and every table indexed in walk order.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mib_oids.h"
+#include "snap_fixture.h"
+
+static const struct snap_row *
+row_named(const struct snap_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->row[i].name, name) == 0)
+			return &t->row[i];
+	return NULL;
+}
+
+static void
+snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind(void **state)
+{
+	static const char *const acct[] = { "gmail.com", "yahoo.com" };
+	static const char *const api[] = { "GMail.COM", "new.org" };
+	struct snap_instance *s = fixture_instance(1, api, 2, NULL, 0,
+	    fixture_acct_domains(acct, 2));
+	const struct snap_table *t;
+	const struct snap_row *r;
+
+	(void)state;
+	assert_non_null(s);
+	t = &s->tab[SNAP_DOMAIN];
+	assert_int_equal(t->n, 3);
+	/* The accounting row keeps its name and counts and gains the API's columns. */
+	r = row_named(t, "gmail.com");
+	assert_non_null(r);
+	assert_int_equal(r->col[PMTA_ENTITY_DELIVERED], 100);
+	assert_int_equal(r->col[PMTA_ENTITY_QUEUED_RCPT], 10);
+	assert_int_equal(r->col[PMTA_ENTITY_CONNECTIONS], 1);
+	assert_null(row_named(t, "GMail.COM"));
+	/* A row only the accounting files know has no API columns ... */
+	r = row_named(t, "yahoo.com");
+	assert_non_null(r);
+	assert_int_equal(r->col[PMTA_ENTITY_QUEUED_RCPT], 0);
+	/* ... and one only the API knows has no accounting counts. */
+	r = row_named(t, "new.org");
+	assert_non_null(r);
+	assert_int_equal(r->col[PMTA_ENTITY_QUEUED_RCPT], 20);
+	assert_int_equal(r->col[PMTA_ENTITY_DELIVERED], 0);
+	assert_int_equal(t->idx.n, 3);
+	snapshot_free(s);
+}
+
+static void
+snapshot_merge_keeps_job_ids_that_differ_in_case_apart(void **state)
+{
+	static const char *const jobs[] = { "Job-1", "job-1" };
+	struct snap_instance *s = fixture_instance(1, NULL, 0, jobs, 2, NULL);
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(s->tab[SNAP_JOB].n, 2);
+	assert_int_equal(row_named(&s->tab[SNAP_JOB], "Job-1")->col[PMTA_JOB_QUEUED_RCPT], 10);
+	assert_int_equal(row_named(&s->tab[SNAP_JOB], "job-1")->col[PMTA_JOB_QUEUED_RCPT], 20);
+	snapshot_free(s);
+}
+
+static void
+snapshot_indexes_ascend_in_walk_order(void **state)
+{
+	static const char *const api[] = { "zz.org", "b.com", "a.com", "c.com" };
+	struct snap_instance *s = fixture_instance(1, api, 4, NULL, 0, NULL);
+	const struct mib_rows *ix;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	ix = &s->tab[SNAP_DOMAIN].idx;
+	assert_int_equal(ix->n, 4);
+	for (i = 1; i < ix->n; i++)
+		assert_int_equal(mib_oid_cmp(ix->row[i - 1].idx, ix->row[i - 1].idx_len,
+		    ix->row[i].idx, ix->row[i].idx_len), -1);
+	/* The connection table: inbound (1) then outbound (2), utilisation in percent. */
+	ix = &s->tab[SNAP_CONN].idx;
+	assert_int_equal(ix->n, 2);
+	assert_int_equal(ix->row[0].idx[0], PMTA_CONN_DIR_INBOUND);
+	assert_int_equal(((const struct snap_row *)ix->row[1].data)->col[PMTA_CONN_UTILIZATION], 25);
+	snapshot_free(s);
+}
+
+static void
+snapshot_free_accepts_null(void **state)
+{
+	(void)state;
+	snapshot_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind),
+		cmocka_unit_test(snapshot_merge_keeps_job_ids_that_differ_in_case_apart),
+		cmocka_unit_test(snapshot_indexes_ascend_in_walk_order),
+		cmocka_unit_test(snapshot_free_accepts_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,6 +6,8 @@
 
 #include "acct_stats.h"
 #include "base.h"
+#include "domain_cache.h"
+#include "domain_idn.h"
 #include "log.h"
 
 #define STATUS_MAX 16		/* pmtaDeferralStatus is 1..16 bytes */
@@ -60,6 +62,7 @@ struct acct_stats {
 	struct table tab[ACCT_TABLES];
 	struct row *all;
 	struct stats_hist *hist;	/* scratch for percentiles */
+	struct domain_cache *domains;	/* raw recipient domains to their keys */
 };
 
 static void
@@ -242,7 +245,8 @@ acct_stats_new(const struct acct_stats_config *c)
 	s->hard_len = calloc(n ? n : 1, sizeof(*s->hard_len));
 	s->all = row_new("all", 3, 0);
 	s->hist = stats_hist_new();
-	if (!s->hard || !s->hard_len || !s->all || !s->hist)
+	s->domains = domain_cache_new(0);
+	if (!s->hard || !s->hard_len || !s->all || !s->hist || !s->domains)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (!(s->hard[i] = strdup(hard[i])))
@@ -274,6 +278,7 @@ acct_stats_free(struct acct_stats *s)
 	free(s->hard);
 	free(s->hard_len);
 	stats_hist_free(s->hist);
+	domain_cache_free(s->domains);
 	free(s);
 }
 
@@ -312,11 +317,11 @@ record_kind(const struct acct_field *f)
 	return K_NONE;	/* r, f, rs and unknown types count in no table */
 }
 
-/* Copies at most ACCT_NAME_MAX bytes, lower-casing ASCII only (UTF-8 bytes stay). */
+/* A domain's row key (domain_idn.h): every spelling of one domain gives one key. */
 static size_t
-lower_copy(char *dst, const char *src, size_t len)
+domain_key(struct acct_stats *s, char *dst, const char *src, size_t len)
 {
-	return base_lower_copy(dst, ACCT_NAME_MAX, src, len);
+	return domain_cache_key(s->domains, src, len, dst);
 }
 
 static size_t
@@ -403,7 +408,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		[C_D] = STATS_DELIVERED, [C_B] = STATS_BOUNCED, [C_DF] = STATS_DEFERRED,
 		[C_RB] = STATS_COUNTERS,
 	};
-	char dom[ACCT_NAME_MAX];
+	char dom[DOMAIN_IDN_MAX + 1];
 	size_t dl = 0;
 	enum kind k = record_kind(&r->type);
 	enum stats_counter win;
@@ -417,14 +422,14 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		/* A whole queue deferred: its domain is the queue's, before the last '/'. */
 		const char *slash = r->queue.len ? memrchr(r->queue.p, '/', r->queue.len) : NULL;
 
-		dl = lower_copy(dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
+		dl = domain_key(s, dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
 		deferral_count(s, r, dom, dl);
 		return;
 	}
 	win = win_of[k];
 	at = r->rcpt.len ? memrchr(r->rcpt.p, '@', r->rcpt.len) : NULL;
 	if (at)
-		dl = lower_copy(dom, at + 1, r->rcpt.len - (size_t)(at + 1 - r->rcpt.p));
+		dl = domain_key(s, dom, at + 1, r->rcpt.len - (size_t)(at + 1 - r->rcpt.p));
 	if (k == K_B)
 		hard = is_hard(s, r->bounce_cat.p, r->bounce_cat.len);
 	if (k == K_D && r->time_queued)

@@ -12,7 +12,9 @@
  * "Idle" is wall-clock time since a record last touched the row, so rows
  * read from a day's backlog at start are kept a day, not dropped at once.
  * Keys longer than ACCT_NAME_MAX bytes are cut; deferral rows need a
- * domain and a status (1..16 bytes, as pmtaDeferralStatus).
+ * domain and a status (1..16 bytes, as pmtaDeferralStatus). Domains are
+ * keyed by domain_idn_key() (A-labels, through a small cache), so every
+ * spelling of one domain counts in one row.
  */
 #ifndef PMTA_ACCT_STATS_H
 #define PMTA_ACCT_STATS_H
@@ -147,8 +149,8 @@ void acct_view_free(struct acct_view *v);
 
 /*
  * Counts and latency p95 over the last `window` seconds (capped at the
- * horizon) of the instance (name ignored), one domain (lower-case
- * name) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
+ * horizon) of the instance (name ignored), one domain (its key,
+ * domain_idn_key()) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
  */
 int acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 		      unsigned window, int64_t now, struct acct_window *out);

@@ -230,6 +230,10 @@ value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_
 		set_s(v, r->text);
 		return;
 	}
+	if (tab == SNAP_DOMAIN && col == PMTA_DOMAIN_UNICODE_NAME) {
+		set_s(v, r->text ? r->text : r->name);
+		return;
+	}
 	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) {
 		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[SNAP_DEFERRAL_LAST_SEEN_AT];
 
@@ -349,10 +353,16 @@ answer(netsnmp_request_info *req, const struct mib_val *v)
 		break;
 	}
 	case ASN_OCTET_STR: {
-		/* DisplayString is at most 255 bytes. */
+		/*
+		 * DisplayString and SnmpAdminString are at most 255 bytes; a cut
+		 * backs off to a character's start so that UTF-8 stays UTF-8.
+		 */
 		size_t n = strlen(v->s);
 
-		snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->s, n > 255 ? 255 : n);
+		if (n > 255)
+			for (n = 255; n > 0 && ((unsigned char)v->s[n] & 0xc0) == 0x80; n--)
+				;
+		snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->s, n);
 		break;
 	}
 	default: {

@@ -25,7 +25,8 @@
 struct snap_row {
 	const char *name;	/* first string index ("" when none) */
 	const char *name2;	/* second string index (deferral status) */
-	const char *text;	/* the one string column (deferral last diagnostic) */
+	const char *text;	/* the one string column (deferral last diagnostic;
+				 * a domain's Unicode form, NULL when it is its name) */
 	uint32_t scope;		/* integer index (latency scope, connection direction) */
 	uint64_t col[SNAP_COLS];
 };
@@ -72,6 +73,7 @@ struct snap_instance {
 	int64_t built_wall;		/* wall-clock seconds when built: ages are relative to it */
 	struct snap_metric *metrics;	/* accounting-based threshold values */
 	size_t n_metrics;
+	char *domain_text;		/* the domain rows' Unicode forms */
 	void *owned;			/* strings the rows point into */
 	void (*owned_free)(void *);
 };

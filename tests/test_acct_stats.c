@@ -195,16 +195,18 @@ acct_stats_types_fill_their_columns_only(void **state)
 	acct_stats_free(s);
 }
 
-/* The domain is after the LAST '@', lower-cased in ASCII; UTF-8 bytes are kept; no '@', no row. */
+/* The domain is after the LAST '@' and keyed by domain_idn_key(): every spelling is one row; no '@', no row. */
 static void
-acct_stats_domain_is_after_last_at_lower_cased_utf8_kept(void **state)
+acct_stats_domain_is_after_last_at_one_row_per_spelling(void **state)
 {
 	static const struct rec recs[] = {
 		{ "d", NOW, 0, "User@Example.COM", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "\"odd@local\"@EXAMPLE.com", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "x@B\xc3\x9c" "CHER.de", NULL, NULL, NULL, NULL, NULL, NULL },
-		{ "d", NOW, 0, "x@b\xc3\x9c" "cher.DE", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "d", NOW, 0, "x@b\xc3\xbc" "cher.DE", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "x@xn--bcher-kva.de", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "d", NOW, 0, "x@XN--BCHER-KVA.DE.", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "d", NOW, 0, "x@-B\xc3\x9c" "CHER.de", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "no-at-sign", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "trailing@", NULL, NULL, NULL, NULL, NULL, NULL },
 	};
@@ -219,10 +221,11 @@ acct_stats_domain_is_after_last_at_lower_cased_utf8_kept(void **state)
 	assert_non_null(v);
 	assert_int_equal(v->n_domains, 3);
 	assert_int_equal(domain_row(v, "example.com")->delivered, 2);
-	/* Ü (C3 9C) is not lower-cased: the two spellings are two domains' worth of bytes, kept. */
-	assert_int_equal(domain_row(v, "b\xc3\x9c" "cher.de")->delivered, 2);
-	assert_int_equal(domain_row(v, "xn--bcher-kva.de")->delivered, 1);
-	assert_int_equal(v->all.delivered, 7);	/* the instance counts every d */
+	/* BÜCHER.de, bücher.DE and the A-label in two cases: one row. */
+	assert_int_equal(domain_row(v, "xn--bcher-kva.de")->delivered, 4);
+	/* IDNA refuses a leading hyphen: kept with ASCII lower-cased, Ü (C3 9C) as it is. */
+	assert_int_equal(domain_row(v, "-b\xc3\x9c" "cher.de")->delivered, 1);
+	assert_int_equal(v->all.delivered, 9);	/* the instance counts every d */
 	acct_view_free(v);
 	acct_stats_free(s);
 }
@@ -313,6 +316,8 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 		{ "tq", NOW, 0, "", NULL, "4.4.2", "q3", "v", NULL, "noslash" },
 		{ "t", NOW, 0, "d@x.com", NULL, "", "no status", "v", NULL, NULL },
 		{ "tq", NOW, 0, "", NULL, "4.4.1", "no queue", "v", NULL, "" },
+		{ "t", NOW, 0, "e@B\xc3\x9c" "CHER.DE", NULL, "4.2.2", "idn1", "v", NULL, NULL },
+		{ "tq", NOW, 0, "", NULL, "4.2.2", "idn2", "v", NULL, "b\xc3\xbc" "cher.de/v" },
 	};
 	struct acct_stats *s = stats_at(NULL, NOW);
 	struct acct_view *v;
@@ -322,7 +327,9 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		add(s, &recs[i]);
 	v = acct_stats_view(s, NOW);
-	assert_int_equal(v->n_deferrals, 5);
+	assert_int_equal(v->n_deferrals, 6);
+	/* The recipient's and the queue's spelling of one IDN domain: one row. */
+	assert_int_equal(deferral_row(v, "xn--bcher-kva.de", "4.2.2")->count, 2);
 	assert_int_equal(deferral_row(v, "yahoo.com", "4.7.0")->count, 2);
 	assert_int_equal(deferral_row(v, "yahoo.com", "4.4.1")->count, 1);
 	assert_int_equal(deferral_row(v, "yahoo.rollup", "4.4.1")->count, 1);
@@ -333,7 +340,7 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 	assert_null(domain_row(v, "yahoo.rollup"));
 	assert_int_equal(domain_row(v, "yahoo.com")->deferred, 3);
 	assert_int_equal(domain_row(v, "x.com")->deferred, 1);
-	assert_int_equal(v->all.deferred, 4);
+	assert_int_equal(v->all.deferred, 5);
 	acct_view_free(v);
 	acct_stats_free(s);
 }
@@ -878,7 +885,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(acct_stats_types_fill_their_columns_only),
-		cmocka_unit_test(acct_stats_domain_is_after_last_at_lower_cased_utf8_kept),
+		cmocka_unit_test(acct_stats_domain_is_after_last_at_one_row_per_spelling),
 		cmocka_unit_test(acct_stats_custom_hard_list_splits_bounces),
 		cmocka_unit_test(acct_stats_default_hard_list_is_the_four_categories),
 		cmocka_unit_test(acct_stats_deferrals_keyed_by_rcpt_or_queue_domain),

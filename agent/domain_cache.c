@@ -8,24 +8,27 @@
 #include "domain_idn.h"
 
 #define SLOTS_MAX 65536
+#define WAYS 4		/* a set's entries: two hot names sharing a set do not evict each other */
 
 struct entry {
 	uint32_t hash;
 	uint16_t raw_len, key_len;
+	uint64_t used;		/* the lookup that last used it: the oldest is replaced */
 	char *text;		/* raw bytes, then the key and its NUL; NULL: empty */
 };
 
 struct domain_cache {
-	size_t mask;
+	size_t set_mask;
+	uint64_t clock;
 	uint64_t misses, hits;
-	struct entry e[];
+	struct entry e[];	/* set s is e[s * WAYS .. s * WAYS + WAYS) */
 };
 
 struct domain_cache *
 domain_cache_new(size_t slots)
 {
 	struct domain_cache *c;
-	size_t n = 1;
+	size_t n = WAYS;
 
 	if (!slots)
 		slots = DOMAIN_CACHE_SLOTS;
@@ -34,7 +37,7 @@ domain_cache_new(size_t slots)
 	c = calloc(1, sizeof(*c) + n * sizeof(c->e[0]));
 	if (!c)
 		return NULL;
-	c->mask = n - 1;
+	c->set_mask = n / WAYS - 1;
 	return c;
 }
 
@@ -45,7 +48,7 @@ domain_cache_free(struct domain_cache *c)
 
 	if (!c)
 		return;
-	for (i = 0; i <= c->mask; i++)
+	for (i = 0; i < (c->set_mask + 1) * WAYS; i++)
 		free(c->e[i].text);
 	free(c);
 }
@@ -53,20 +56,28 @@ domain_cache_free(struct domain_cache *c)
 size_t
 domain_cache_key(struct domain_cache *c, const char *raw, size_t len, char *out)
 {
-	struct entry *e;
+	struct entry *set, *e, *victim;
 	uint32_t h;
-	size_t n;
+	size_t n, w;
 	char *t;
 
 	/* Plain names and over-long ones: no libidn2 call to save, or no room to keep them. */
 	if (!c || len > DOMAIN_IDN_MAX || !domain_idn_needs_idna(raw, len))
 		return domain_idn_key(raw, len, out);
 	h = base_fnv1a(raw, len);
-	e = &c->e[h & c->mask];
-	if (e->text && e->hash == h && e->raw_len == len && memcmp(e->text, raw, len) == 0) {
-		c->hits++;
-		memcpy(out, e->text + len, (size_t)e->key_len + 1);
-		return e->key_len;
+	set = &c->e[(h & c->set_mask) * WAYS];
+	victim = &set[0];
+	c->clock++;
+	for (w = 0; w < WAYS; w++) {
+		e = &set[w];
+		if (e->text && e->hash == h && e->raw_len == len && memcmp(e->text, raw, len) == 0) {
+			c->hits++;
+			e->used = c->clock;
+			memcpy(out, e->text + len, (size_t)e->key_len + 1);
+			return e->key_len;
+		}
+		if (!e->text ? victim->text != NULL : victim->text && e->used < victim->used)
+			victim = e;
 	}
 	c->misses++;
 	n = domain_idn_key(raw, len, out);
@@ -75,11 +86,12 @@ domain_cache_key(struct domain_cache *c, const char *raw, size_t len, char *out)
 		return n;
 	memcpy(t, raw, len);
 	memcpy(t + len, out, n + 1);
-	free(e->text);
-	e->text = t;
-	e->hash = h;
-	e->raw_len = (uint16_t)len;
-	e->key_len = (uint16_t)n;
+	free(victim->text);
+	victim->text = t;
+	victim->hash = h;
+	victim->raw_len = (uint16_t)len;
+	victim->key_len = (uint16_t)n;
+	victim->used = c->clock;
 	return n;
 }
 

@@ -1,10 +1,12 @@
 /*
  * A small bounded cache in front of domain_idn_key(), so that libidn2 runs
  * once per distinct raw spelling of a domain and not once per accounting
- * record. Direct-mapped on the raw bytes' hash: a collision replaces the
- * older entry, so memory stays at most slots x (2 x DOMAIN_IDN_MAX) bytes
- * whatever the input. Names that need no libidn2 (plain ASCII) are not
- * cached: lower-casing them is cheaper than a lookup. Owned by one thread.
+ * record (a libidn2 call costs several microseconds; the whole ingest of a
+ * record, about one). Set-associative on the raw bytes' hash, four ways, the
+ * least recently used way replaced: memory stays at most slots entries of
+ * (2 x DOMAIN_IDN_MAX) bytes whatever the input. Names that need no libidn2
+ * (plain ASCII) are not cached: lower-casing them is cheaper than a lookup.
+ * Owned by one thread.
  */
 #ifndef PMTA_DOMAIN_CACHE_H
 #define PMTA_DOMAIN_CACHE_H
@@ -12,11 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DOMAIN_CACHE_SLOTS 1024	/* the default size */
+#define DOMAIN_CACHE_SLOTS 16384	/* the default: distinct IDN spellings kept */
 
 struct domain_cache;
 
-/* slots: rounded up to a power of two, at most 65536; 0: DOMAIN_CACHE_SLOTS. */
+/* slots: rounded up to a power of two, at least 4, at most 65536; 0: DOMAIN_CACHE_SLOTS. */
 struct domain_cache *domain_cache_new(size_t slots);
 void domain_cache_free(struct domain_cache *c);
 

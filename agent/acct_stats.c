@@ -19,7 +19,7 @@ static const char *const default_hard[] = {
 };
 
 static const char *const table_what[ACCT_TABLES] = {
-	"domain", "VirtualMTA", "job", "bounce category", "deferral",
+	"domain", "VirtualMTA", "job", "bounce category", "deferral", "rejection",
 };
 
 /* Totals of a row since start; which ones a row uses depends on its table. */
@@ -34,10 +34,11 @@ struct row {
 	int64_t touched;	/* wall clock of the last record: idle drop */
 	int64_t newest;		/* newest timeLogged */
 	struct stats_window win;
-	char *diag;		/* deferrals: dsnDiag of the newest record */
+	char *diag;		/* deferrals, rejections: dsnDiag of the newest record */
+	char *cat;		/* rejections: bounceCat of the newest record */
 	uint32_t hash;
 	uint32_t key_len;
-	char key[];		/* NUL-terminated; deferrals: "domain\0status" */
+	char key[];		/* NUL-terminated; deferrals, rejections: "domain\0status" */
 };
 
 struct slot {
@@ -72,6 +73,7 @@ row_free(struct row *r)
 		return;
 	stats_window_free(&r->win);
 	free(r->diag);
+	free(r->cat);
 	free(r);
 }
 
@@ -370,13 +372,33 @@ status_token(const struct acct_field *f, const char **start)
 	return n > STATUS_MAX ? STATUS_MAX : n;
 }
 
-/* A t or tq record's row in the deferral table, keyed "domain\0status". */
+/* Replaces *dst with a copy of at most max bytes of p[0..len); kept as it was on no memory. */
 static void
-deferral_count(struct acct_stats *s, const struct acct_record *r, const char *dom, size_t dl)
+text_set(char **dst, const char *p, size_t len, size_t max)
+{
+	size_t n = len > max ? max : len;
+	char *d = realloc(*dst, n + 1);
+
+	if (!d)
+		return;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	*dst = d;
+}
+
+/*
+ * A record's row in a table keyed "domain\0status": t and tq in the
+ * deferral table, b and rb in the rejection table. The row keeps the
+ * dsnDiag (and, for rejections, the bounceCat) of its newest record.
+ */
+static void
+status_count(struct acct_stats *s, enum acct_table tab, const struct acct_record *r,
+	     const char *dom, size_t dl)
 {
 	char key[ACCT_NAME_MAX + 1 + STATUS_MAX];
 	const char *st;
 	size_t sl = status_token(&r->dsn_status, &st);
+	int total = tab == ACCT_TAB_DEFERRAL ? C_DF : C_B;
 	struct row *row;
 
 	if (!dl || !sl)
@@ -384,21 +406,22 @@ deferral_count(struct acct_stats *s, const struct acct_record *r, const char *do
 	memcpy(key, dom, dl);
 	key[dl] = '\0';
 	memcpy(key + dl + 1, st, sl);
-	row = table_get(s, ACCT_TAB_DEFERRAL, key, dl + 1 + sl);
+	row = table_get(s, tab, key, dl + 1 + sl);
 	if (!row)
 		return;
 	/* Ties go to the record read last: it is the newer line of the file. */
-	if (!row->c[C_DF] || r->time_logged >= row->newest) {
-		size_t n = r->dsn_diag.len > DIAG_MAX ? DIAG_MAX : r->dsn_diag.len;
-		char *d = realloc(row->diag, n + 1);
-
-		if (d) {
-			memcpy(d, r->dsn_diag.p, n);
-			d[n] = '\0';
-			row->diag = d;
+	if (!row->c[total] || r->time_logged >= row->newest) {
+		text_set(&row->diag, r->dsn_diag.p, r->dsn_diag.len, DIAG_MAX);
+		if (tab == ACCT_TAB_REJECTION) {
+			if (r->bounce_cat.len)
+				text_set(&row->cat, r->bounce_cat.p, r->bounce_cat.len, ACCT_NAME_MAX);
+			else
+				text_set(&row->cat, "other", 5, ACCT_NAME_MAX);
 		}
 	}
-	row_count(s, row, C_DF, STATS_DEFERRED, false, r->time_logged, -1);
+	/* Remote bounces count in a rejection row's window too: it is the row's only window. */
+	row_count(s, row, total, tab == ACCT_TAB_DEFERRAL ? STATS_DEFERRED : STATS_BOUNCED, false,
+	    r->time_logged, -1);
 }
 
 void
@@ -423,7 +446,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		const char *slash = r->queue.len ? memrchr(r->queue.p, '/', r->queue.len) : NULL;
 
 		dl = domain_key(s, dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
-		deferral_count(s, r, dom, dl);
+		status_count(s, ACCT_TAB_DEFERRAL, r, dom, dl);
 		return;
 	}
 	win = win_of[k];
@@ -453,7 +476,9 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		    r->time_logged, -1);
 	}
 	if (k == K_T)
-		deferral_count(s, r, dom, dl);
+		status_count(s, ACCT_TAB_DEFERRAL, r, dom, dl);
+	if (k == K_B || k == K_RB)
+		status_count(s, ACCT_TAB_REJECTION, r, dom, dl);
 }
 
 /* --- views ------------------------------------------------------------- */
@@ -659,6 +684,36 @@ view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int
 	v->n_deferrals = k;
 }
 
+static void
+view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int64_t now)
+{
+	const struct table *t = &s->tab[ACCT_TAB_REJECTION];
+	size_t i, k;
+
+	for (i = 0, k = 0; v->rejections && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
+		struct acct_rejection_row *j = &v->rejections[k];
+		const char *cat = r && r->cat ? r->cat : "other";
+		struct stats_window_sum w;
+		size_t dl;
+
+		if (!r)
+			continue;
+		dl = strlen(r->key);
+		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
+		j->domain = OFF(str_add(sb, r->key, dl));
+		j->status = OFF(str_add(sb, r->key + dl + 1, r->key_len - dl - 1));
+		j->category = OFF(str_add(sb, cat, strlen(cat)));
+		j->hard = is_hard(s, cat, strlen(cat));
+		j->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
+		j->count = r->c[C_B];
+		j->win_count = base_sat32(w.c[STATS_BOUNCED]);
+		j->last_seen = r->newest;
+		k++;
+	}
+	v->n_rejections = k;
+}
+
 /* Turns the string offsets of every row into pointers into v->strings. */
 static void
 view_resolve(struct acct_view *v)
@@ -678,6 +733,12 @@ view_resolve(struct acct_view *v)
 		AT(v->deferrals[i].domain);
 		AT(v->deferrals[i].status);
 		AT(v->deferrals[i].last_diag);
+	}
+	for (i = 0; i < v->n_rejections; i++) {
+		AT(v->rejections[i].domain);
+		AT(v->rejections[i].status);
+		AT(v->rejections[i].category);
+		AT(v->rejections[i].last_diag);
 	}
 #undef AT
 }
@@ -723,6 +784,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	v->jobs = rows_alloc(&s->tab[ACCT_TAB_JOB], sizeof(*v->jobs), &oom);
 	v->bounces = rows_alloc(&s->tab[ACCT_TAB_BOUNCE], sizeof(*v->bounces), &oom);
 	v->deferrals = rows_alloc(&s->tab[ACCT_TAB_DEFERRAL], sizeof(*v->deferrals), &oom);
+	v->rejections = rows_alloc(&s->tab[ACCT_TAB_REJECTION], sizeof(*v->rejections), &oom);
 	if (oom)
 		goto fail;
 	entity_fill(s, s->all, &v->all, now);
@@ -730,6 +792,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	view_domains_vmtas(s, v, &sb, now);
 	view_jobs_bounces(s, v, &sb, now);
 	view_deferrals(s, v, &sb, now);
+	view_rejections(s, v, &sb, now);
 	if (sb.oom)
 		goto fail;
 	v->strings = sb.p;
@@ -751,6 +814,7 @@ acct_view_free(struct acct_view *v)
 	free(v->jobs);
 	free(v->bounces);
 	free(v->deferrals);
+	free(v->rejections);
 	free(v->strings);
 	free(v);
 }

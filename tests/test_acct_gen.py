@@ -22,7 +22,7 @@ BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
 NOW = 1_760_000_000
 HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}
 FIGURES = ("acct_records", "acct_malformed", "all", "domains", "domain_unicode", "vmtas", "jobs",
-           "bounces", "deferrals", "latency")
+           "bounces", "deferrals", "rejections", "latency")
 
 
 def key_of(name):
@@ -117,6 +117,8 @@ def recount(d, now, window=900, hard=HARD):
     bounces = collections.defaultdict(collections.Counter)
     defer = collections.defaultdict(collections.Counter)
     newest = {}
+    rej = collections.defaultdict(collections.Counter)
+    rej_newest, rej_tie = {}, set()
     for r in recs:
         t, tl = r["type"], when(r["timeLogged"])
         inwin = tl > now - window and tl <= now
@@ -143,6 +145,16 @@ def recount(d, now, window=900, hard=HARD):
                     lat_n[key] += 1
                     if inwin:
                         lat_all[key].append(lat)
+        if t in ("b", "rb") and dom and r.get("dsnStatus", "").split(" ")[0]:
+            k = (dom, r["dsnStatus"].split(" ")[0])
+            rej[k]["count"] += 1
+            rej[k]["win_count"] += inwin
+            last = (tl, r["dsnDiag"], r.get("bounceCat") or "other")
+            if k not in rej_newest or tl > rej_newest[k][0]:
+                rej_newest[k] = last
+                rej_tie.discard(k)
+            elif tl == rej_newest[k][0] and last != rej_newest[k]:
+                rej_tie.add(k)
         if t in ("t", "tq"):
             kd = dom if t == "t" else key_of(r["queue"].rpartition("/")[0])
             st = r["dsnStatus"].split(" ")[0]
@@ -178,6 +190,10 @@ def recount(d, now, window=900, hard=HARD):
                         "win_count": v["win_count"]} for k, v in sorted(bounces.items())},
         "deferrals": [{"domain": k[0], "status": k[1], "count": v["count"], "win_count": v["win_count"],
                        "last_diag": newest[k][1]} for k, v in sorted(defer.items())],
+        "rejections": [{"domain": k[0], "status": k[1], "count": v["count"], "win_count": v["win_count"],
+                        "category": None if k in rej_tie else rej_newest[k][2],
+                        "class": None if k in rej_tie else "hard" if rej_newest[k][2] in hard else "soft",
+                        "last_diag": None if k in rej_tie else rej_newest[k][1]} for k, v in sorted(rej.items())],
         "latency": {"all": latency(("all", "")),
                     "domains": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "domains"},
                     "vmtas": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "vmtas"}},

@@ -133,6 +133,18 @@ deferral_row(const struct acct_view *v, const char *dom, const char *status)
 	return NULL;
 }
 
+static const struct acct_rejection_row *
+rejection_row(const struct acct_view *v, const char *dom, const char *status)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_rejections; i++)
+		if (strcmp(v->rejections[i].domain, dom) == 0 &&
+		    strcmp(v->rejections[i].status, status) == 0)
+			return &v->rejections[i];
+	return NULL;
+}
+
 static const struct acct_job_row *
 job_row(const struct acct_view *v, const char *id)
 {
@@ -341,6 +353,88 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 	assert_int_equal(domain_row(v, "yahoo.com")->deferred, 3);
 	assert_int_equal(domain_row(v, "x.com")->deferred, 1);
 	assert_int_equal(v->all.deferred, 5);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
+/*
+ * b and rb records by (domain key, status): count, window count, and the
+ * category, class and dsnDiag of the newest record, whatever the reading order.
+ */
+static void
+acct_stats_rejections_keyed_by_domain_and_status(void **state)
+{
+	static const struct rec recs[] = {
+		{ "b", NOW - 10, 0, "a@Gmail.com", "bad-mailbox", "5.1.1 (bad destination)", "d1", "v", NULL, NULL },
+		{ "b", NOW, 0, "c@gmail.com", "", "5.1.1", "d2", "v", NULL, NULL },
+		{ "b", NOW - 5, 0, "b@gmail.com", "bad-mailbox", "5.1.1", "d-older", "v", NULL, NULL },
+		{ "rb", NOW - 1, 0, "e@gmail.com", "spam-related", "5.7.1 (blocked)", "d3", "v", NULL, NULL },
+		{ "b", NOW - 2000, 0, "f@gmail.com", "policy-related", "5.7.1", "old", "v", NULL, NULL },
+		{ "b", NOW - 3, 0, "g@B\xc3\x9c" "CHER.DE", "bad-mailbox", "5.1.1", "\xc3\xbc diag", "v", NULL, NULL },
+		{ "rb", NOW - 4, 0, "h@xn--bcher-kva.de", "inactive-mailbox", "5.1.1", "d4", "v", NULL, NULL },
+		{ "b", NOW, 0, "i@gmail.com", "bad-mailbox", "", "no status", "v", NULL, NULL },
+		{ "b", NOW, 0, "no-domain", "bad-mailbox", "5.1.1", "no domain", "v", NULL, NULL },
+		{ "t", NOW, 0, "j@gmail.com", NULL, "4.7.0", "a deferral", "v", NULL, NULL },
+		{ "d", NOW, 0, "k@gmail.com", NULL, "2.0.0", "delivered", "v", NULL, NULL },
+	};
+	struct acct_stats *s = stats_at(NULL, NOW);
+	const struct acct_rejection_row *j;
+	struct acct_view *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		add(s, &recs[i]);
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_rejections, 3);
+	j = rejection_row(v, "gmail.com", "5.1.1");
+	assert_int_equal(j->count, 3);
+	assert_int_equal(j->win_count, 3);
+	assert_string_equal(j->category, "other");	/* the newest had no bounceCat */
+	assert_false(j->hard);
+	assert_string_equal(j->last_diag, "d2");
+	assert_int_equal(j->last_seen, NOW);
+	j = rejection_row(v, "gmail.com", "5.7.1");
+	assert_int_equal(j->count, 2);
+	assert_int_equal(j->win_count, 1);		/* the b of NOW - 2000 is outside 900 s */
+	assert_string_equal(j->category, "spam-related");
+	assert_false(j->hard);
+	assert_string_equal(j->last_diag, "d3");
+	j = rejection_row(v, "xn--bcher-kva.de", "5.1.1");	/* both spellings, b and rb */
+	assert_int_equal(j->count, 2);
+	assert_string_equal(j->category, "bad-mailbox");
+	assert_true(j->hard);
+	assert_string_equal(j->last_diag, "\xc3\xbc diag");
+	assert_int_equal(j->last_seen, NOW - 3);
+	/* The other tables count as before: a rejection row is an addition. */
+	assert_int_equal(domain_row(v, "gmail.com")->bounced, 5);
+	assert_int_equal(domain_row(v, "gmail.com")->remote_bounced, 1);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
+/* A full rejection table refuses new keys and counts them, like every table. */
+static void
+acct_stats_rejection_table_is_bounded_by_max_rows(void **state)
+{
+	struct acct_stats_config c = { .max_rows = 2 };
+	struct acct_stats *s = stats_at(&c, NOW);
+	struct acct_view *v;
+	char rcpt[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		struct rec r = { "b", NOW, 0, rcpt, "bad-mailbox", "5.1.1", "x", "v", NULL, NULL };
+
+		snprintf(rcpt, sizeof(rcpt), "u@d%d.example", i);
+		add(s, &r);
+	}
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_rejections, 2);
+	assert_int_equal(v->refused[ACCT_TAB_REJECTION], 3);
 	acct_view_free(v);
 	acct_stats_free(s);
 }
@@ -889,6 +983,8 @@ main(void)
 		cmocka_unit_test(acct_stats_custom_hard_list_splits_bounces),
 		cmocka_unit_test(acct_stats_default_hard_list_is_the_four_categories),
 		cmocka_unit_test(acct_stats_deferrals_keyed_by_rcpt_or_queue_domain),
+		cmocka_unit_test(acct_stats_rejections_keyed_by_domain_and_status),
+		cmocka_unit_test(acct_stats_rejection_table_is_bounded_by_max_rows),
 		cmocka_unit_test(acct_stats_last_diag_is_newest_by_time_logged),
 		cmocka_unit_test(acct_stats_job_rows_by_job_id),
 		cmocka_unit_test(acct_stats_empty_vmta_makes_no_vmta_row),

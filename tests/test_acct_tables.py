@@ -109,6 +109,17 @@ def compare(env, exp):
         if (want["domain"], want["status"]) not in {(x["domain"], x["status"]) for x in exp.get("ambiguous_last_diag", [])}:
             check(f"deferral {want['domain']} {want['status']} diag", row.get(5), want["last_diag"])
     check("deferral rows", len(defs), len(exp["deferrals"]))
+    rejs = walk_table(env, 13)
+    for want in exp["rejections"]:
+        what = f"rejection {want['domain']} {want['status']}"
+        row = rejs.get((index_name(want["domain"]), want["status"].encode()), {})
+        check(f"{what} count", row.get(3), want["count"])
+        check(f"{what} win", row.get(4), want["win_count"])
+        if want["category"] is not None:    # null: two newest records in one second
+            check(f"{what} category", row.get(5), want["category"])
+            check(f"{what} class", row.get(6), {"hard": "1", "soft": "2"}[want["class"]])
+            check(f"{what} diag", row.get(7), want["last_diag"])
+    check("rejection rows", len(rejs), len(exp["rejections"]))
     lat = walk_table(env, 10)
     lat_exp = [((1, b"all"), exp["latency"]["all"])]
     lat_exp += [((2, index_name(n)), v) for n, v in exp["latency"]["domains"].items()]
@@ -167,7 +178,7 @@ IDN_RECORDS = [
     ("d", "user@BÜCHER.DE"), ("d", "user@bücher.de"), ("d", "user@xn--bcher-kva.de"),
     ("d", "other@XN--BCHER-KVA.DE"), ("b", "user@Bücher.De"), ("t", "late@bücher.de."),
     ("d", "a@müller.de"), ("d", "b@MÜLLER.DE"), ("b", "c@möller.de"),
-    ("d", "x@日本.jp"), ("d", "y@xn--wgv71a.jp"),
+    ("d", "x@日本.jp"), ("d", "y@xn--wgv71a.jp"), ("rb", "late@BÜCHER.de"),
 ]
 IDN_ROWS = {  # key: (unicode name, delivered, bounced, deferred, queued rcpt from /domains)
     "xn--bcher-kva.de": ("bücher.de", 4, 1, 1, 7 + 5),
@@ -185,7 +196,9 @@ def idn_file(path, now):
         for typ, rcpt in IDN_RECORDS:
             st, diag, cat = {"d": ("2.0.0 (success)", "smtp;250 ok", ""),
                              "b": ("5.1.1 (bad destination mailbox address)", "smtp;550 5.1.1 unknown", "bad-mailbox"),
-                             "t": ("4.4.1 (no answer from host)", "smtp;421 4.4.1 später", "")}[typ]
+                             "t": ("4.4.1 (no answer from host)", "smtp;421 4.4.1 später", ""),
+                             "rb": ("5.1.1 (bad destination mailbox address)", "smtp;550 5.1.1 Empfänger unbekannt",
+                                    "inactive-mailbox")}[typ]
             f.write(f"{typ},{tl},{tq},{rcpt},{st},{diag},{cat},vmta1,,{rcpt.rpartition('@')[2]}/vmta1\r\n")
 
 
@@ -219,6 +232,13 @@ def test_every_spelling_of_a_domain_is_one_row_that_snmptable_walks():
         defs = walk_table(env, 9)
         assert list(defs) == [(b"xn--bcher-kva.de", b"4.4.1")], list(defs)
         assert defs[(b"xn--bcher-kva.de", b"4.4.1")][5] == "smtp;421 4.4.1 später"
+        # Rejections (b and rb) by domain key and status; the rb, read last in the same second, is the newest.
+        rejs = walk_table(env, 13)
+        assert sorted(rejs) == [(b"xn--bcher-kva.de", b"5.1.1"), (b"xn--mller-jua.de", b"5.1.1")], sorted(rejs)
+        got = [rejs[(b"xn--bcher-kva.de", b"5.1.1")].get(c) for c in (3, 4, 5, 6, 7)]
+        assert got == ["2", "2", "inactive-mailbox", "1", "smtp;550 5.1.1 Empfänger unbekannt"], got
+        got = [rejs[(b"xn--mller-jua.de", b"5.1.1")].get(c) for c in (3, 4, 5, 6, 7)]
+        assert got == ["1", "1", "bad-mailbox", "1", "smtp;550 5.1.1 unknown"], got
         # The queue keeps PowerMTA's name; its domain part is the row's key.
         queues = walk_table(env, 4)
         assert [(k, v.get(2)) for k, v in queues.items()] == [(("Bücher.de/vmta1".encode(),), "xn--bcher-kva.de")]

@@ -413,10 +413,12 @@ status_count(struct acct_stats *s, enum acct_table tab, const struct acct_record
 	if (!row->c[total] || r->time_logged >= row->newest) {
 		text_set(&row->diag, r->dsn_diag.p, r->dsn_diag.len, DIAG_MAX);
 		if (tab == ACCT_TAB_REJECTION) {
-			if (r->bounce_cat.len)
-				text_set(&row->cat, r->bounce_cat.p, r->bounce_cat.len, ACCT_NAME_MAX);
-			else
-				text_set(&row->cat, "other", 5, ACCT_NAME_MAX);
+			const char *cat = r->bounce_cat.len ? r->bounce_cat.p : "other";
+			size_t cl = r->bounce_cat.len ? cap_name(r->bounce_cat.len) : 5;
+
+			/* Mostly the same category again: no copy then. */
+			if (!row->cat || strlen(row->cat) != cl || memcmp(row->cat, cat, cl) != 0)
+				text_set(&row->cat, cat, cl, ACCT_NAME_MAX);
 		}
 	}
 	/* Remote bounces count in a rejection row's window too: it is the row's only window. */

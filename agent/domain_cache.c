@@ -61,8 +61,11 @@ domain_cache_key(struct domain_cache *c, const char *raw, size_t len, char *out)
 	size_t n, w;
 	char *t;
 
-	/* Plain names and over-long ones: no libidn2 call to save, or no room to keep them. */
-	if (!c || len > DOMAIN_IDN_MAX || !domain_idn_needs_idna(raw, len))
+	/* Plain names: no libidn2 call to save. Over-long ones: no room to keep them. */
+	n = domain_idn_plain_key(raw, len, out);
+	if (n != DOMAIN_IDN_NOT_PLAIN)
+		return n;
+	if (!c || len > DOMAIN_IDN_MAX)
 		return domain_idn_key(raw, len, out);
 	h = base_fnv1a(raw, len);
 	set = &c->e[(h & c->set_mask) * WAYS];

@@ -55,14 +55,41 @@ lower_key(const char *in, size_t len, char *out)
 }
 
 size_t
+domain_idn_plain_key(const char *in, size_t len, char *out)
+{
+	const char *end;
+	const char *p;
+	char *o = out;
+	bool label_start = true;
+
+	len = name_len(in, len);
+	end = in + len;
+	/* Checks every byte, copies the first DOMAIN_IDN_MAX: a long name is plain only whole. */
+	for (p = in; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c >= 0x80 || (label_start && alabel_prefix(p, end)))
+			return DOMAIN_IDN_NOT_PLAIN;
+		label_start = c == '.';
+		if (o < out + DOMAIN_IDN_MAX)
+			*o++ = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+size_t
 domain_idn_key(const char *in, size_t len, char *out)
 {
 	char buf[DOMAIN_IDN_IN_MAX + 1];
 	char *a = NULL;
 	size_t n;
 
+	n = domain_idn_plain_key(in, len, out);
+	if (n != DOMAIN_IDN_NOT_PLAIN)
+		return n;
 	len = name_len(in, len);
-	if (!domain_idn_needs_idna(in, len) || len > DOMAIN_IDN_IN_MAX)
+	if (len > DOMAIN_IDN_IN_MAX)
 		return lower_key(in, len, out);
 	memcpy(buf, in, len);
 	buf[len] = '\0';

@@ -34,6 +34,14 @@
 size_t domain_idn_key(const char *in, size_t len, char *out);
 
 /*
+ * domain_idn_key() for an input that needs no libidn2 (see below), in one
+ * pass over it: the hot path of every accounting record. Returns
+ * DOMAIN_IDN_NOT_PLAIN (out's content undefined then) when it does need it.
+ */
+#define DOMAIN_IDN_NOT_PLAIN ((size_t)-1)
+size_t domain_idn_plain_key(const char *in, size_t len, char *out);
+
+/*
  * Whether domain_idn_key() needs libidn2 for this input: it has a byte
  * above 0x7f or a label that starts with "xn--" (any case). When false the
  * key is the lower-cased bytes, so a cache in front can skip the name.

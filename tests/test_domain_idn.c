@@ -153,6 +153,36 @@ domain_idn_needs_idna_only_for_non_ascii_and_a_labels(void **state)
 }
 
 static void
+domain_idn_plain_key_agrees_with_the_key_or_declines(void **state)
+{
+	/* len 0: the string's length. */
+	static const struct { const char *in; size_t len; bool plain; } v[] = {
+		{ "Gmail.COM", 0, true },
+		{ "gmail.com..", 0, true },
+		{ "-Gmail.com", 0, true },
+		{ "", 0, true },
+		{ "a\0B\xc3\xbc", 5, true },	/* the name ends at its NUL: "a" */
+		{ "B\xc3\xbc" "cher.de", 0, false },
+		{ "mail.XN--wgv71a.jp", 0, false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char a[DOMAIN_IDN_MAX + 1], b[DOMAIN_IDN_MAX + 1];
+		size_t len = v[i].len ? v[i].len : strlen(v[i].in);
+		size_t n = domain_idn_plain_key(v[i].in, len, a);
+
+		if (!v[i].plain) {
+			assert_true(n == DOMAIN_IDN_NOT_PLAIN);
+			continue;
+		}
+		assert_int_equal(n, domain_idn_key(v[i].in, len, b));
+		assert_string_equal(a, b);
+	}
+}
+
+static void
 domain_idn_display_gives_unicode_of_a_labels_only(void **state)
 {
 	static const struct { const char *key; const char *shown; } v[] = {
@@ -203,6 +233,7 @@ main(void)
 		cmocka_unit_test(domain_idn_key_over_long_labels_and_names_are_kept_and_capped),
 		cmocka_unit_test(domain_idn_key_empty_dot_and_nul_end_the_name),
 		cmocka_unit_test(domain_idn_needs_idna_only_for_non_ascii_and_a_labels),
+		cmocka_unit_test(domain_idn_plain_key_agrees_with_the_key_or_declines),
 		cmocka_unit_test(domain_idn_display_gives_unicode_of_a_labels_only),
 		cmocka_unit_test(domain_idn_key_is_stable_on_its_own_output),
 	};

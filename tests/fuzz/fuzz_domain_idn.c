@@ -5,7 +5,8 @@
  * The input is copied into a buffer of exactly its length: the functions
  * take (pointer, length) and must never read past it. Every key fits
  * DOMAIN_IDN_MAX bytes and is NUL-terminated at its length; the cache gives
- * the same key as the module, twice (miss, then hit); a key not cut at
+ * the same key as the module, twice (miss, then hit), and so does the
+ * plain path when it does not decline; a key not cut at
  * DOMAIN_IDN_MAX is its own key (one row per domain however often it is
  * normalised); a display name fits too. (A cut key may lose the part
  * libidn2 refused, so its own key can differ: that is allowed.)
@@ -37,6 +38,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(p, data, size);
 	n = domain_idn_key(p, size, key);
 	if (n > DOMAIN_IDN_MAX || strlen(key) != n)
+		abort();
+	/* The one-pass plain path gives the same key, or declines. */
+	m = domain_idn_plain_key(p, size, again);
+	if (m != DOMAIN_IDN_NOT_PLAIN && (m != n || memcmp(key, again, n + 1) != 0))
 		abort();
 	for (k = 0; k < 2; k++) {
 		m = domain_cache_key(cache, p, size, again);

@@ -6,6 +6,8 @@
 
 #include "acct_stats.h"
 #include "base.h"
+#include "domain_cache.h"
+#include "domain_idn.h"
 #include "log.h"
 
 #define STATUS_MAX 16		/* pmtaDeferralStatus is 1..16 bytes */
@@ -17,7 +19,7 @@ static const char *const default_hard[] = {
 };
 
 static const char *const table_what[ACCT_TABLES] = {
-	"domain", "VirtualMTA", "job", "bounce category", "deferral",
+	"domain", "VirtualMTA", "job", "bounce category", "deferral", "rejection",
 };
 
 /* Totals of a row since start; which ones a row uses depends on its table. */
@@ -32,10 +34,11 @@ struct row {
 	int64_t touched;	/* wall clock of the last record: idle drop */
 	int64_t newest;		/* newest timeLogged */
 	struct stats_window win;
-	char *diag;		/* deferrals: dsnDiag of the newest record */
+	char *diag;		/* deferrals, rejections: dsnDiag of the newest record */
+	char *cat;		/* rejections: bounceCat of the newest record */
 	uint32_t hash;
 	uint32_t key_len;
-	char key[];		/* NUL-terminated; deferrals: "domain\0status" */
+	char key[];		/* NUL-terminated; deferrals, rejections: "domain\0status" */
 };
 
 struct slot {
@@ -60,6 +63,7 @@ struct acct_stats {
 	struct table tab[ACCT_TABLES];
 	struct row *all;
 	struct stats_hist *hist;	/* scratch for percentiles */
+	struct domain_cache *domains;	/* raw recipient domains to their keys */
 };
 
 static void
@@ -69,6 +73,7 @@ row_free(struct row *r)
 		return;
 	stats_window_free(&r->win);
 	free(r->diag);
+	free(r->cat);
 	free(r);
 }
 
@@ -242,7 +247,8 @@ acct_stats_new(const struct acct_stats_config *c)
 	s->hard_len = calloc(n ? n : 1, sizeof(*s->hard_len));
 	s->all = row_new("all", 3, 0);
 	s->hist = stats_hist_new();
-	if (!s->hard || !s->hard_len || !s->all || !s->hist)
+	s->domains = domain_cache_new(0);
+	if (!s->hard || !s->hard_len || !s->all || !s->hist || !s->domains)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (!(s->hard[i] = strdup(hard[i])))
@@ -274,6 +280,7 @@ acct_stats_free(struct acct_stats *s)
 	free(s->hard);
 	free(s->hard_len);
 	stats_hist_free(s->hist);
+	domain_cache_free(s->domains);
 	free(s);
 }
 
@@ -312,11 +319,11 @@ record_kind(const struct acct_field *f)
 	return K_NONE;	/* r, f, rs and unknown types count in no table */
 }
 
-/* Copies at most ACCT_NAME_MAX bytes, lower-casing ASCII only (UTF-8 bytes stay). */
+/* A domain's row key (domain_idn.h): every spelling of one domain gives one key. */
 static size_t
-lower_copy(char *dst, const char *src, size_t len)
+domain_key(struct acct_stats *s, char *dst, const char *src, size_t len)
 {
-	return base_lower_copy(dst, ACCT_NAME_MAX, src, len);
+	return domain_cache_key(s->domains, src, len, dst);
 }
 
 static size_t
@@ -365,13 +372,33 @@ status_token(const struct acct_field *f, const char **start)
 	return n > STATUS_MAX ? STATUS_MAX : n;
 }
 
-/* A t or tq record's row in the deferral table, keyed "domain\0status". */
+/* Replaces *dst with a copy of at most max bytes of p[0..len); kept as it was on no memory. */
 static void
-deferral_count(struct acct_stats *s, const struct acct_record *r, const char *dom, size_t dl)
+text_set(char **dst, const char *p, size_t len, size_t max)
+{
+	size_t n = len > max ? max : len;
+	char *d = realloc(*dst, n + 1);
+
+	if (!d)
+		return;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	*dst = d;
+}
+
+/*
+ * A record's row in a table keyed "domain\0status": t and tq in the
+ * deferral table, b and rb in the rejection table. The row keeps the
+ * dsnDiag (and, for rejections, the bounceCat) of its newest record.
+ */
+static void
+status_count(struct acct_stats *s, enum acct_table tab, const struct acct_record *r,
+	     const char *dom, size_t dl)
 {
 	char key[ACCT_NAME_MAX + 1 + STATUS_MAX];
 	const char *st;
 	size_t sl = status_token(&r->dsn_status, &st);
+	int total = tab == ACCT_TAB_DEFERRAL ? C_DF : C_B;
 	struct row *row;
 
 	if (!dl || !sl)
@@ -379,21 +406,24 @@ deferral_count(struct acct_stats *s, const struct acct_record *r, const char *do
 	memcpy(key, dom, dl);
 	key[dl] = '\0';
 	memcpy(key + dl + 1, st, sl);
-	row = table_get(s, ACCT_TAB_DEFERRAL, key, dl + 1 + sl);
+	row = table_get(s, tab, key, dl + 1 + sl);
 	if (!row)
 		return;
 	/* Ties go to the record read last: it is the newer line of the file. */
-	if (!row->c[C_DF] || r->time_logged >= row->newest) {
-		size_t n = r->dsn_diag.len > DIAG_MAX ? DIAG_MAX : r->dsn_diag.len;
-		char *d = realloc(row->diag, n + 1);
+	if (!row->c[total] || r->time_logged >= row->newest) {
+		text_set(&row->diag, r->dsn_diag.p, r->dsn_diag.len, DIAG_MAX);
+		if (tab == ACCT_TAB_REJECTION) {
+			const char *cat = r->bounce_cat.len ? r->bounce_cat.p : "other";
+			size_t cl = r->bounce_cat.len ? cap_name(r->bounce_cat.len) : 5;
 
-		if (d) {
-			memcpy(d, r->dsn_diag.p, n);
-			d[n] = '\0';
-			row->diag = d;
+			/* Mostly the same category again: no copy then. */
+			if (!row->cat || strlen(row->cat) != cl || memcmp(row->cat, cat, cl) != 0)
+				text_set(&row->cat, cat, cl, ACCT_NAME_MAX);
 		}
 	}
-	row_count(s, row, C_DF, STATS_DEFERRED, false, r->time_logged, -1);
+	/* Remote bounces count in a rejection row's window too: it is the row's only window. */
+	row_count(s, row, total, tab == ACCT_TAB_DEFERRAL ? STATS_DEFERRED : STATS_BOUNCED, false,
+	    r->time_logged, -1);
 }
 
 void
@@ -403,7 +433,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		[C_D] = STATS_DELIVERED, [C_B] = STATS_BOUNCED, [C_DF] = STATS_DEFERRED,
 		[C_RB] = STATS_COUNTERS,
 	};
-	char dom[ACCT_NAME_MAX];
+	char dom[DOMAIN_IDN_MAX + 1];
 	size_t dl = 0;
 	enum kind k = record_kind(&r->type);
 	enum stats_counter win;
@@ -417,14 +447,14 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		/* A whole queue deferred: its domain is the queue's, before the last '/'. */
 		const char *slash = r->queue.len ? memrchr(r->queue.p, '/', r->queue.len) : NULL;
 
-		dl = lower_copy(dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
-		deferral_count(s, r, dom, dl);
+		dl = domain_key(s, dom, r->queue.p, slash ? (size_t)(slash - r->queue.p) : r->queue.len);
+		status_count(s, ACCT_TAB_DEFERRAL, r, dom, dl);
 		return;
 	}
 	win = win_of[k];
 	at = r->rcpt.len ? memrchr(r->rcpt.p, '@', r->rcpt.len) : NULL;
 	if (at)
-		dl = lower_copy(dom, at + 1, r->rcpt.len - (size_t)(at + 1 - r->rcpt.p));
+		dl = domain_key(s, dom, at + 1, r->rcpt.len - (size_t)(at + 1 - r->rcpt.p));
 	if (k == K_B)
 		hard = is_hard(s, r->bounce_cat.p, r->bounce_cat.len);
 	if (k == K_D && r->time_queued)
@@ -448,7 +478,9 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		    r->time_logged, -1);
 	}
 	if (k == K_T)
-		deferral_count(s, r, dom, dl);
+		status_count(s, ACCT_TAB_DEFERRAL, r, dom, dl);
+	if (k == K_B || k == K_RB)
+		status_count(s, ACCT_TAB_REJECTION, r, dom, dl);
 }
 
 /* --- views ------------------------------------------------------------- */
@@ -654,6 +686,36 @@ view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int
 	v->n_deferrals = k;
 }
 
+static void
+view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int64_t now)
+{
+	const struct table *t = &s->tab[ACCT_TAB_REJECTION];
+	size_t i, k;
+
+	for (i = 0, k = 0; v->rejections && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
+		struct acct_rejection_row *j = &v->rejections[k];
+		const char *cat = r && r->cat ? r->cat : "other";
+		struct stats_window_sum w;
+		size_t dl;
+
+		if (!r)
+			continue;
+		dl = strlen(r->key);
+		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
+		j->domain = OFF(str_add(sb, r->key, dl));
+		j->status = OFF(str_add(sb, r->key + dl + 1, r->key_len - dl - 1));
+		j->category = OFF(str_add(sb, cat, strlen(cat)));
+		j->hard = is_hard(s, cat, strlen(cat));
+		j->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
+		j->count = r->c[C_B];
+		j->win_count = base_sat32(w.c[STATS_BOUNCED]);
+		j->last_seen = r->newest;
+		k++;
+	}
+	v->n_rejections = k;
+}
+
 /* Turns the string offsets of every row into pointers into v->strings. */
 static void
 view_resolve(struct acct_view *v)
@@ -673,6 +735,12 @@ view_resolve(struct acct_view *v)
 		AT(v->deferrals[i].domain);
 		AT(v->deferrals[i].status);
 		AT(v->deferrals[i].last_diag);
+	}
+	for (i = 0; i < v->n_rejections; i++) {
+		AT(v->rejections[i].domain);
+		AT(v->rejections[i].status);
+		AT(v->rejections[i].category);
+		AT(v->rejections[i].last_diag);
 	}
 #undef AT
 }
@@ -718,6 +786,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	v->jobs = rows_alloc(&s->tab[ACCT_TAB_JOB], sizeof(*v->jobs), &oom);
 	v->bounces = rows_alloc(&s->tab[ACCT_TAB_BOUNCE], sizeof(*v->bounces), &oom);
 	v->deferrals = rows_alloc(&s->tab[ACCT_TAB_DEFERRAL], sizeof(*v->deferrals), &oom);
+	v->rejections = rows_alloc(&s->tab[ACCT_TAB_REJECTION], sizeof(*v->rejections), &oom);
 	if (oom)
 		goto fail;
 	entity_fill(s, s->all, &v->all, now);
@@ -725,6 +794,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	view_domains_vmtas(s, v, &sb, now);
 	view_jobs_bounces(s, v, &sb, now);
 	view_deferrals(s, v, &sb, now);
+	view_rejections(s, v, &sb, now);
 	if (sb.oom)
 		goto fail;
 	v->strings = sb.p;
@@ -746,6 +816,7 @@ acct_view_free(struct acct_view *v)
 	free(v->jobs);
 	free(v->bounces);
 	free(v->deferrals);
+	free(v->rejections);
 	free(v->strings);
 	free(v);
 }

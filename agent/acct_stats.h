@@ -1,7 +1,8 @@
 /*
  * What the accounting records add up to, per instance: counters since
  * start, counts and latency percentiles over sliding windows, per domain,
- * VirtualMTA, job, bounce category and (domain, DSN status). Bounded: at
+ * VirtualMTA, job, bounce category, and (domain, DSN status) of deferrals
+ * (t, tq) and of rejections (b, rb). Bounded: at
  * most max_rows keys per table, and keys idle for idle_drop seconds go.
  * Owned by one thread (the collector); acct_stats_view() copies out what
  * the SNMP side needs.
@@ -11,8 +12,10 @@
  * [now - window, now], edges accurate to ACCT_SLICE seconds (stats_window.h).
  * "Idle" is wall-clock time since a record last touched the row, so rows
  * read from a day's backlog at start are kept a day, not dropped at once.
- * Keys longer than ACCT_NAME_MAX bytes are cut; deferral rows need a
- * domain and a status (1..16 bytes, as pmtaDeferralStatus).
+ * Keys longer than ACCT_NAME_MAX bytes are cut; deferral and rejection rows
+ * need a domain and a status (1..16 bytes, as PmtaDsnStatus). Domains are
+ * keyed by domain_idn_key() (A-labels, through a small cache), so every
+ * spelling of one domain counts in one row.
  */
 #ifndef PMTA_ACCT_STATS_H
 #define PMTA_ACCT_STATS_H
@@ -49,6 +52,7 @@ enum acct_table {
 	ACCT_TAB_JOB,
 	ACCT_TAB_BOUNCE,
 	ACCT_TAB_DEFERRAL,
+	ACCT_TAB_REJECTION,
 	ACCT_TABLES
 };
 
@@ -84,6 +88,18 @@ struct acct_deferral_row {
 	int64_t last_seen;	/* timeLogged of the newest record */
 };
 
+/* b and rb records by (domain, status): why a domain rejects mail. */
+struct acct_rejection_row {
+	const char *domain;
+	const char *status;
+	const char *category;	/* bounceCat of the newest record ("other" when empty) */
+	bool hard;		/* category's class, by the hard list */
+	uint64_t count;
+	uint32_t win_count;
+	const char *last_diag;
+	int64_t last_seen;	/* timeLogged of the newest record */
+};
+
 struct acct_view {
 	struct acct_entity_row all;	/* the whole instance (latency row "all") */
 	struct acct_entity_row *domains, *vmtas;
@@ -94,6 +110,8 @@ struct acct_view {
 	size_t n_bounces;
 	struct acct_deferral_row *deferrals;
 	size_t n_deferrals;
+	struct acct_rejection_row *rejections;
+	size_t n_rejections;
 	uint64_t rows_dropped;		/* keys refused (table full) or aged out, ever */
 	uint64_t refused[ACCT_TABLES];	/* records whose new key found its table full */
 	uint64_t aged[ACCT_TABLES];	/* rows dropped for idleness */
@@ -147,8 +165,8 @@ void acct_view_free(struct acct_view *v);
 
 /*
  * Counts and latency p95 over the last `window` seconds (capped at the
- * horizon) of the instance (name ignored), one domain (lower-case
- * name) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
+ * horizon) of the instance (name ignored), one domain (its key,
+ * domain_idn_key()) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
  */
 int acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 		      unsigned window, int64_t now, struct acct_window *out);

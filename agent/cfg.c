@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "domain_idn.h"
 #include "pmta_http.h"
 
 #define CFG_NAME_MAX 64		/* instance and rule names end up in SNMP strings */
@@ -361,7 +362,19 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 			if (buf[pl] == '\0')
 				return fail(err, errlen, "scope '%.128s' names nothing after ':'", text);
 			t->scope = kinds[k].kind;
-			if (strcmp(buf + pl, "*") != 0 && !(t->scope_name = strdup(buf + pl)))
+			if (strcmp(buf + pl, "*") == 0)
+				break;
+			if (t->scope == CFG_SCOPE_DOMAIN) {
+				/* The rows' key, so domain:BÜCHER.DE matches xn--bcher-kva.de. */
+				char key[DOMAIN_IDN_MAX + 1];
+
+				if (domain_idn_key(buf + pl, strlen(buf + pl), key) == 0)
+					return fail(err, errlen, "scope '%.128s' names no domain", text);
+				t->scope_name = strdup(key);
+			} else {
+				t->scope_name = strdup(buf + pl);
+			}
+			if (!t->scope_name)
 				return fail(err, errlen, "out of memory");
 			break;
 		}

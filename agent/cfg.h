@@ -40,7 +40,7 @@ struct cfg_threshold {
 	char *rule;
 	enum cfg_metric metric;
 	enum cfg_scope_kind scope;
-	char *scope_name;	/* NULL for "instance" and for the "*" forms */
+	char *scope_name;	/* NULL for "instance" and for the "*" forms; a domain's key (domain_idn.h) */
 	char *scope_text;	/* as written, without @INSTANCE: "domain:gmail.com" */
 	char *instance;		/* @INSTANCE, or NULL for every instance */
 	uint32_t warn, crit;	/* in the metric's unit; rates in basis points */

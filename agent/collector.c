@@ -195,13 +195,9 @@ metrics_compute(struct collector *col, struct snap_source *src)
 			if (acct_stats_window(col->stats, sc, NULL, r->window, src->now, &w) == 0)
 				metric_push(&m, &n, &cap, r->name, "instance", NULL, &w, r->metric);
 		} else if (r->scope_name) {
-			char lower[256];
-
-			k = base_lower_copy(lower, sizeof(lower) - 1, r->scope_name,
-			    strlen(r->scope_name));
-			lower[k] = '\0';
-			if (acct_stats_window(col->stats, sc, sc == ACCT_SCOPE_DOMAIN ? lower :
-			    r->scope_name, r->window, src->now, &w) == 0)
+			/* A domain's scope_name is already its row key (cfg.c). */
+			if (acct_stats_window(col->stats, sc, r->scope_name, r->window, src->now,
+			    &w) == 0)
 				metric_push(&m, &n, &cap, r->name, kind, r->scope_name, &w, r->metric);
 		} else {
 			n_names = acct_stats_names(col->stats, sc, NULL, 0);

@@ -82,6 +82,7 @@ ROWS_FN(rows_vmta, SNAP_VMTA)
 ROWS_FN(rows_job, SNAP_JOB)
 ROWS_FN(rows_bounce, SNAP_BOUNCE)
 ROWS_FN(rows_deferral, SNAP_DEFERRAL)
+ROWS_FN(rows_rejection, SNAP_REJECTION)
 ROWS_FN(rows_latency, SNAP_LATENCY)
 
 static const struct mib_rows *
@@ -213,6 +214,12 @@ numeric_type(unsigned tab, unsigned col)
 		if (col == PMTA_DEFERRAL_COUNT)
 			return ASN_COUNTER64;
 		return col == PMTA_DEFERRAL_WIN_COUNT ? ASN_GAUGE : ASN_UNSIGNED;
+	case SNAP_REJECTION:
+		if (col == PMTA_REJECTION_CLASS)
+			return ASN_INTEGER;
+		if (col == PMTA_REJECTION_COUNT)
+			return ASN_COUNTER64;
+		return col == PMTA_REJECTION_WIN_COUNT ? ASN_GAUGE : ASN_UNSIGNED;
 	case SNAP_LATENCY:
 		if (col == PMTA_LATENCY_COUNT)
 			return ASN_COUNTER64;
@@ -230,8 +237,22 @@ value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_
 		set_s(v, r->text);
 		return;
 	}
-	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) {
-		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[SNAP_DEFERRAL_LAST_SEEN_AT];
+	if (tab == SNAP_DOMAIN && col == PMTA_DOMAIN_UNICODE_NAME) {
+		set_s(v, r->text ? r->text : r->name);
+		return;
+	}
+	if (tab == SNAP_REJECTION && col == PMTA_REJECTION_LAST_DIAG) {
+		set_s(v, r->text);
+		return;
+	}
+	if (tab == SNAP_REJECTION && col == PMTA_REJECTION_CATEGORY) {
+		set_s(v, r->text2);
+		return;
+	}
+	if ((tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) ||
+	    (tab == SNAP_REJECTION && col == PMTA_REJECTION_LAST_SEEN_AGE)) {
+		/* Both tables keep the time in the age's own column (snapshot.h). */
+		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[col];
 
 		set_u(v, ASN_UNSIGNED, seen && now > seen ? (uint64_t)(now - seen) : 0);
 		return;
@@ -255,6 +276,7 @@ VALUE_FN(value_vmta, SNAP_VMTA)
 VALUE_FN(value_job, SNAP_JOB)
 VALUE_FN(value_bounce, SNAP_BOUNCE)
 VALUE_FN(value_deferral, SNAP_DEFERRAL)
+VALUE_FN(value_rejection, SNAP_REJECTION)
 VALUE_FN(value_latency, SNAP_LATENCY)
 
 static void
@@ -326,6 +348,9 @@ static struct mib_table tables[] = {
 	  false, rows_alarm, value_alarm, ASN_UNSIGNED),
 	T("pmtaThresholdTable", PMTA_OID_THRESHOLD_TABLE, PMTA_THRESHOLD_COL_FIRST,
 	  PMTA_THRESHOLD_COL_LAST, false, rows_threshold, value_threshold, ASN_UNSIGNED),
+	T("pmtaRejectionTable", PMTA_OID_REJECTION_TABLE, PMTA_REJECTION_COL_FIRST,
+	  PMTA_REJECTION_COL_LAST, true, rows_rejection, value_rejection,
+	  ASN_UNSIGNED, ASN_OCTET_STR, ASN_OCTET_STR),
 };
 
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
@@ -349,10 +374,16 @@ answer(netsnmp_request_info *req, const struct mib_val *v)
 		break;
 	}
 	case ASN_OCTET_STR: {
-		/* DisplayString is at most 255 bytes. */
+		/*
+		 * DisplayString and SnmpAdminString are at most 255 bytes; a cut
+		 * backs off to a character's start so that UTF-8 stays UTF-8.
+		 */
 		size_t n = strlen(v->s);
 
-		snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->s, n > 255 ? 255 : n);
+		if (n > 255)
+			for (n = 255; n > 0 && ((unsigned char)v->s[n] & 0xc0) == 0x80; n--)
+				;
+		snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->s, n);
 		break;
 	}
 	default: {

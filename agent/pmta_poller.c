@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base.h"
+#include "domain_idn.h"
 #include "log.h"
 #include "pmta_poller.h"
 #include "pmta_http.h"
@@ -101,6 +102,29 @@ fail:
 	return NULL;
 }
 
+/*
+ * Domains from the API key their rows the way the accounting records do
+ * (domain_idn.h), so /domains' bücher.de and a record's user@BÜCHER.DE meet
+ * on one row. Queue names stay as PowerMTA wrote them; their domain part
+ * (pmtaQueueDomain) becomes the key, a rollup name stays itself.
+ */
+static void
+domain_keys(enum api_page pg, void *items, size_t n)
+{
+	char key[DOMAIN_IDN_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *name = pg == API_DOMAINS ? ((struct pmta_item *)items)[i].name :
+		    pg == API_QUEUES ? ((struct pmta_queue *)items)[i].domain : NULL;
+
+		if (!name)
+			return;
+		domain_idn_key(name, strlen(name), key);
+		snprintf(name, PMTA_NAME_MAX, "%s", key);
+	}
+}
+
 /* Fetches and parses one list page into a new list (*out); anything but
  * PMTA_API_OK leaves *out alone and says why in err. */
 static enum pmta_api_status
@@ -132,6 +156,7 @@ fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char 
 		snprintf(err, errlen, "%s: %s", pages[pg].path, perr);
 		return PMTA_API_BAD_RESPONSE;
 	}
+	domain_keys(pg, items, n);
 	if (truncated)
 		log_warnx("instance %s: %s has more than %zu entries; the rest are "
 		    "not published (pmtaMaxRows)", p->name, pages[pg].path, p->max_items);

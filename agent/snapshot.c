@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base.h"
+#include "domain_idn.h"
 #include "mib_oids.h"
 #include "snapshot_acct.h"
 #include "snapshot.h"
@@ -27,6 +28,7 @@ snapshot_free(struct snap_instance *s)
 	pmta_result_unref(s->api);
 	if (s->owned_free)
 		s->owned_free(s->owned);
+	free(s->domain_text);
 	free(s->name);
 	free(s->public_url);
 	free(s);
@@ -149,12 +151,51 @@ merge_items(struct snap_row *rows, size_t *n, const struct api_list *l, unsigned
 			r->name = it[i].name;
 			*s = ++*n;
 		}
+		/* Summed: two spellings of one domain on the page are one row. */
 		r = &rows[*s - 1];
-		r->col[col_rcpt] = it[i].rcpt;
+		r->col[col_rcpt] += it[i].rcpt;
 		if (col_conn)
-			r->col[col_conn] = it[i].conn;
+			r->col[col_conn] += it[i].conn;
 	}
 	free(m.slot);
+	return 0;
+}
+
+/*
+ * pmtaDomainUnicodeName: the Unicode form of each domain row whose key has
+ * an A-label (or non-ASCII bytes libidn2 refused), in one buffer the
+ * snapshot owns; other rows read as their key and get no copy. libidn2
+ * runs only for those rows, at most pmtaMaxRows of them.
+ */
+static int
+domain_display(struct snap_instance *s)
+{
+	struct snap_table *t = &s->tab[SNAP_DOMAIN];
+	size_t i, used = 0, cap = 0;
+	char *buf = NULL;
+
+	for (i = 0; i < t->n; i++) {
+		struct snap_row *r = &t->row[i];
+		size_t len = strlen(r->name);
+		char *grown;
+
+		r->text = NULL;
+		if (!domain_idn_needs_idna(r->name, len))
+			continue;
+		grown = base_grow(buf, &cap, used + DOMAIN_IDN_MAX + 1, 1, 4096, SIZE_MAX / 2);
+		if (!grown) {
+			free(buf);
+			return -1;
+		}
+		buf = grown;
+		/* An offset until the buffer stops moving; +1: 0 means none. */
+		r->text = (const char *)(uintptr_t)(used + 1);
+		used += domain_idn_display(r->name, len, buf + used) + 1;
+	}
+	for (i = 0; buf && i < t->n; i++)
+		if (t->row[i].text)
+			t->row[i].text = buf + ((uintptr_t)t->row[i].text - 1);
+	s->domain_text = buf;
 	return 0;
 }
 
@@ -251,7 +292,7 @@ snapshot_build(struct snap_source *src)
 	    merge_items(s->tab[SNAP_VMTA].row, &s->tab[SNAP_VMTA].n, lists[API_VMTAS],
 	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
 	    merge_items(s->tab[SNAP_JOB].row, &s->tab[SNAP_JOB].n, lists[API_JOBS],
-	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0)
+	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0 || domain_display(s) < 0)
 		goto fail;
 
 	if (snap_table_index_by_scope(&s->tab[SNAP_CONN]) < 0 ||
@@ -260,6 +301,7 @@ snapshot_build(struct snap_source *src)
 	    table_index(&s->tab[SNAP_JOB], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_BOUNCE], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_DEFERRAL], key_name_name2) < 0 ||
+	    table_index(&s->tab[SNAP_REJECTION], key_name_name2) < 0 ||
 	    table_index(&s->tab[SNAP_LATENCY], key_scope_name) < 0)
 		goto fail;
 	return s;

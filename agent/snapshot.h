@@ -17,15 +17,18 @@
 #define SNAP_COLS 18		/* enough for the widest table (domain/vmta: 17) */
 
 /*
- * A row of the domain, VirtualMTA, job, bounce, deferral, latency or
- * connection table. Numeric columns are kept by MIB column number, so the
+ * A row of the domain, VirtualMTA, job, bounce, deferral, latency,
+ * rejection or connection table. Numeric columns are kept by MIB column number, so the
  * MIB side needs no per-table struct; the strings point into data the
  * snapshot owns.
  */
 struct snap_row {
 	const char *name;	/* first string index ("" when none) */
 	const char *name2;	/* second string index (deferral status) */
-	const char *text;	/* the one string column (deferral last diagnostic) */
+	const char *text;	/* a string column (deferral and rejection last
+				 * diagnostic; a domain's Unicode form, NULL when
+				 * it is its name) */
+	const char *text2;	/* a second one (rejection category) */
 	uint32_t scope;		/* integer index (latency scope, connection direction) */
 	uint64_t col[SNAP_COLS];
 };
@@ -37,6 +40,7 @@ struct snap_row {
  */
 #define SNAP_ALARM_RAISED_AT PMTA_ALARM_RAISED_AGE		/* monotonic seconds */
 #define SNAP_DEFERRAL_LAST_SEEN_AT PMTA_DEFERRAL_LAST_SEEN_AGE	/* wall-clock seconds */
+#define SNAP_REJECTION_LAST_SEEN_AT PMTA_REJECTION_LAST_SEEN_AGE	/* wall-clock seconds */
 
 struct snap_table {
 	struct snap_row *row;
@@ -46,7 +50,7 @@ struct snap_table {
 
 enum snap_tab {
 	SNAP_CONN, SNAP_DOMAIN, SNAP_VMTA, SNAP_JOB, SNAP_BOUNCE, SNAP_DEFERRAL,
-	SNAP_LATENCY, SNAP_NTABLES
+	SNAP_LATENCY, SNAP_REJECTION, SNAP_NTABLES
 };
 
 /* A value of an accounting-based threshold metric, computed by the collector
@@ -72,6 +76,7 @@ struct snap_instance {
 	int64_t built_wall;		/* wall-clock seconds when built: ages are relative to it */
 	struct snap_metric *metrics;	/* accounting-based threshold values */
 	size_t n_metrics;
+	char *domain_text;		/* the domain rows' Unicode forms */
 	void *owned;			/* strings the rows point into */
 	void (*owned_free)(void *);
 };

@@ -57,6 +57,30 @@ latency_row(struct snap_row *r, uint32_t scope, const struct acct_entity_row *e)
 	r->col[PMTA_LATENCY_WIN_MAX] = e->max;
 }
 
+static int
+rejection_rows(struct snap_table *t, const struct acct_view *av)
+{
+	size_t i;
+
+	t->row = calloc(av->n_rejections ? av->n_rejections : 1, sizeof(*t->row));
+	if (!t->row)
+		return -1;
+	for (i = 0; i < av->n_rejections; i++) {
+		const struct acct_rejection_row *j = &av->rejections[i];
+		struct snap_row *r = &t->row[t->n++];
+
+		r->name = j->domain;
+		r->name2 = j->status;
+		r->text = j->last_diag;
+		r->text2 = j->category;
+		r->col[PMTA_REJECTION_COUNT] = j->count;
+		r->col[PMTA_REJECTION_WIN_COUNT] = j->win_count;
+		r->col[PMTA_REJECTION_CLASS] = j->hard ? PMTA_BOUNCE_CLASS_HARD : PMTA_BOUNCE_CLASS_SOFT;
+		r->col[SNAP_REJECTION_LAST_SEEN_AT] = (uint64_t)j->last_seen;
+	}
+	return 0;
+}
+
 int
 snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 {
@@ -111,6 +135,9 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->col[PMTA_DEFERRAL_WIN_COUNT] = av->deferrals[i].win_count;
 		r->col[SNAP_DEFERRAL_LAST_SEEN_AT] = (uint64_t)av->deferrals[i].last_seen;
 	}
+
+	if (rejection_rows(&s->tab[SNAP_REJECTION], av) < 0)
+		return -1;
 
 	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */
 	t = &s->tab[SNAP_LATENCY];

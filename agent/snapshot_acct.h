@@ -1,6 +1,6 @@
 /*
  * The accounting side of a snapshot: turning an acct_view into the rows of
- * the domain, VirtualMTA, job, bounce, deferral and latency tables.
+ * the domain, VirtualMTA, job, bounce, deferral, rejection and latency tables.
  */
 #ifndef PMTA_SNAPSHOT_ACCT_H
 #define PMTA_SNAPSHOT_ACCT_H
@@ -18,7 +18,7 @@ void snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *v
 /*
  * Fills the domain, VirtualMTA and job rows (their tables are allocated
  * with room for the view's rows plus the API's) and allocates and fills
- * the bounce, deferral and latency tables. Rows point into av.
+ * the bounce, deferral, rejection and latency tables. Rows point into av.
  */
 int snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av);
 

@@ -21,8 +21,23 @@ GEN = os.path.join(TOP, "tests", "tools", "acct-gen")
 BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
 NOW = 1_760_000_000
 HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}
-FIGURES = ("acct_records", "acct_malformed", "all", "domains", "vmtas", "jobs", "bounces",
-           "deferrals", "latency")
+FIGURES = ("acct_records", "acct_malformed", "all", "domains", "domain_unicode", "vmtas", "jobs",
+           "bounces", "deferrals", "rejections", "latency")
+
+
+def key_of(name):
+    """A domain's row key, computed another way than the generator's (which uses
+    Python's "idna" codec): label by label, a non-ASCII label lower-cased and
+    punycoded by hand. Right for the names the generator writes (no ß, ς or
+    joiners, where lower-casing is not UTS #46 mapping)."""
+    name = name.rstrip(".")
+    return ".".join(lab.lower() if lab.isascii() else "xn--" + lab.lower().encode("punycode").decode()
+                    for lab in name.split("."))
+
+
+def unicode_of(key):
+    return ".".join(lab[4:].encode().decode("punycode") if lab.startswith("xn--") else lab
+                    for lab in key.split("."))
 
 
 def gen(*args, check=True):
@@ -102,10 +117,12 @@ def recount(d, now, window=900, hard=HARD):
     bounces = collections.defaultdict(collections.Counter)
     defer = collections.defaultdict(collections.Counter)
     newest = {}
+    rej = collections.defaultdict(collections.Counter)
+    rej_newest, rej_tie = {}, set()
     for r in recs:
         t, tl = r["type"], when(r["timeLogged"])
         inwin = tl > now - window and tl <= now
-        dom = r.get("rcpt", "").rpartition("@")[2].encode().lower().decode() if "@" in r.get("rcpt", "") else ""
+        dom = key_of(r.get("rcpt", "").rpartition("@")[2]) if "@" in r.get("rcpt", "") else ""
         if t in ("d", "b", "t", "rb"):
             name = {"d": "delivered", "b": "bounced", "t": "deferred", "rb": "remote_bounced"}[t]
             targets = [allc] + ([cnt["dom"][dom]] if dom else []) + ([cnt["vmta"][r["vmta"]]] if r.get("vmta") else [])
@@ -128,8 +145,18 @@ def recount(d, now, window=900, hard=HARD):
                     lat_n[key] += 1
                     if inwin:
                         lat_all[key].append(lat)
+        if t in ("b", "rb") and dom and r.get("dsnStatus", "").split(" ")[0]:
+            k = (dom, r["dsnStatus"].split(" ")[0])
+            rej[k]["count"] += 1
+            rej[k]["win_count"] += inwin
+            last = (tl, r["dsnDiag"], r.get("bounceCat") or "other")
+            if k not in rej_newest or tl > rej_newest[k][0]:
+                rej_newest[k] = last
+                rej_tie.discard(k)
+            elif tl == rej_newest[k][0] and last != rej_newest[k]:
+                rej_tie.add(k)
         if t in ("t", "tq"):
-            kd = dom if t == "t" else r["queue"].rpartition("/")[0].encode().lower().decode()
+            kd = dom if t == "t" else key_of(r["queue"].rpartition("/")[0])
             st = r["dsnStatus"].split(" ")[0]
             if kd and st:
                 defer[(kd, st)]["count"] += 1
@@ -155,6 +182,7 @@ def recount(d, now, window=900, hard=HARD):
         "acct_records": len(recs), "acct_malformed": len(bad), "malformed_found": bad,
         "all": entity(allc, ("all", "")),
         "domains": {k: entity(v, ("domains", k)) for k, v in sorted(cnt["dom"].items())},
+        "domain_unicode": {k: unicode_of(k) for k in sorted(cnt["dom"])},
         "vmtas": {k: entity(v, ("vmtas", k)) for k, v in sorted(cnt["vmta"].items())},
         "jobs": {k: {n: v[n] for n in ("delivered", "bounced", "hard", "soft", "deferred")}
                  for k, v in sorted(cnt["job"].items())},
@@ -162,6 +190,10 @@ def recount(d, now, window=900, hard=HARD):
                         "win_count": v["win_count"]} for k, v in sorted(bounces.items())},
         "deferrals": [{"domain": k[0], "status": k[1], "count": v["count"], "win_count": v["win_count"],
                        "last_diag": newest[k][1]} for k, v in sorted(defer.items())],
+        "rejections": [{"domain": k[0], "status": k[1], "count": v["count"], "win_count": v["win_count"],
+                        "category": None if k in rej_tie else rej_newest[k][2],
+                        "class": None if k in rej_tie else "hard" if rej_newest[k][2] in hard else "soft",
+                        "last_diag": None if k in rej_tie else rej_newest[k][1]} for k, v in sorted(rej.items())],
         "latency": {"all": latency(("all", "")),
                     "domains": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "domains"},
                     "vmtas": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "vmtas"}},
@@ -227,6 +259,19 @@ class FreshFiles(Case):
         got, _ = recount(d2, NOW, hard={"policy-related", "spam-related"})
         self.assertEqual(e["all"], got["all"])
 
+    def test_every_spelling_of_a_domain_is_one_key(self):
+        e = self.load()
+        for key, shown in (("xn--bcher-kva.de", "bücher.de"), ("xn--wgv71a.jp", "日本.jp"),
+                           ("xn--mller-kva.de", "müller.de"), ("xn--mller-jua.de", "möller.de"),
+                           ("gmail.com", "gmail.com")):
+            self.assertIn(key, e["domains"])
+            self.assertEqual(e["domain_unicode"][key], shown)
+        self.assertFalse([k for k in e["domains"] if not k.isascii() or k != k.lower()],
+                         "every key is lower-case ASCII")
+        rcpts = {r.get("rcpt", "").rpartition("@")[2] for r in scan(self.d)[0] if r["type"] == "d"}
+        spellings = {x for x in rcpts if key_of(x) == "xn--bcher-kva.de"}
+        self.assertTrue({"bücher.de", "BÜCHER.DE", "xn--bcher-kva.de"} <= spellings, spellings)
+
     def test_files_hold_the_variety_the_tables_need(self):
         recs, _ = scan(self.d)
         names = sorted(n for n in os.listdir(self.d) if n.endswith(".csv"))
@@ -258,7 +303,8 @@ class FreshFiles(Case):
         for off in ("+0000", "-0300", "+0530", "+1345"):
             self.assertTrue(any(t.endswith(off) for t in tl), off)
         rcpts = [r.get("rcpt", "") for r in recs]
-        for want in ("bücher.de", "日本.jp", "xn--bcher-kva.de", "xn--wgv71a.jp"):
+        for want in ("bücher.de", "BÜCHER.DE", "日本.jp", "xn--bcher-kva.de", "xn--wgv71a.jp", "müller.de",
+                     "möller.de"):
             self.assertTrue(any(x.endswith("@" + want) for x in rcpts), want)
         self.assertTrue(any(re.search(r"@[^@]*[A-Z]", x) for x in rcpts), "upper-case domains")
         self.assertTrue(any(x.count("@") > 1 for x in rcpts), "several @")

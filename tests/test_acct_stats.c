@@ -133,6 +133,18 @@ deferral_row(const struct acct_view *v, const char *dom, const char *status)
 	return NULL;
 }
 
+static const struct acct_rejection_row *
+rejection_row(const struct acct_view *v, const char *dom, const char *status)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_rejections; i++)
+		if (strcmp(v->rejections[i].domain, dom) == 0 &&
+		    strcmp(v->rejections[i].status, status) == 0)
+			return &v->rejections[i];
+	return NULL;
+}
+
 static const struct acct_job_row *
 job_row(const struct acct_view *v, const char *id)
 {
@@ -195,16 +207,18 @@ acct_stats_types_fill_their_columns_only(void **state)
 	acct_stats_free(s);
 }
 
-/* The domain is after the LAST '@', lower-cased in ASCII; UTF-8 bytes are kept; no '@', no row. */
+/* The domain is after the LAST '@' and keyed by domain_idn_key(): every spelling is one row; no '@', no row. */
 static void
-acct_stats_domain_is_after_last_at_lower_cased_utf8_kept(void **state)
+acct_stats_domain_is_after_last_at_one_row_per_spelling(void **state)
 {
 	static const struct rec recs[] = {
 		{ "d", NOW, 0, "User@Example.COM", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "\"odd@local\"@EXAMPLE.com", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "x@B\xc3\x9c" "CHER.de", NULL, NULL, NULL, NULL, NULL, NULL },
-		{ "d", NOW, 0, "x@b\xc3\x9c" "cher.DE", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "d", NOW, 0, "x@b\xc3\xbc" "cher.DE", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "x@xn--bcher-kva.de", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "d", NOW, 0, "x@XN--BCHER-KVA.DE.", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "d", NOW, 0, "x@-B\xc3\x9c" "CHER.de", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "no-at-sign", NULL, NULL, NULL, NULL, NULL, NULL },
 		{ "d", NOW, 0, "trailing@", NULL, NULL, NULL, NULL, NULL, NULL },
 	};
@@ -219,10 +233,11 @@ acct_stats_domain_is_after_last_at_lower_cased_utf8_kept(void **state)
 	assert_non_null(v);
 	assert_int_equal(v->n_domains, 3);
 	assert_int_equal(domain_row(v, "example.com")->delivered, 2);
-	/* Ü (C3 9C) is not lower-cased: the two spellings are two domains' worth of bytes, kept. */
-	assert_int_equal(domain_row(v, "b\xc3\x9c" "cher.de")->delivered, 2);
-	assert_int_equal(domain_row(v, "xn--bcher-kva.de")->delivered, 1);
-	assert_int_equal(v->all.delivered, 7);	/* the instance counts every d */
+	/* BÜCHER.de, bücher.DE and the A-label in two cases: one row. */
+	assert_int_equal(domain_row(v, "xn--bcher-kva.de")->delivered, 4);
+	/* IDNA refuses a leading hyphen: kept with ASCII lower-cased, Ü (C3 9C) as it is. */
+	assert_int_equal(domain_row(v, "-b\xc3\x9c" "cher.de")->delivered, 1);
+	assert_int_equal(v->all.delivered, 9);	/* the instance counts every d */
 	acct_view_free(v);
 	acct_stats_free(s);
 }
@@ -313,6 +328,8 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 		{ "tq", NOW, 0, "", NULL, "4.4.2", "q3", "v", NULL, "noslash" },
 		{ "t", NOW, 0, "d@x.com", NULL, "", "no status", "v", NULL, NULL },
 		{ "tq", NOW, 0, "", NULL, "4.4.1", "no queue", "v", NULL, "" },
+		{ "t", NOW, 0, "e@B\xc3\x9c" "CHER.DE", NULL, "4.2.2", "idn1", "v", NULL, NULL },
+		{ "tq", NOW, 0, "", NULL, "4.2.2", "idn2", "v", NULL, "b\xc3\xbc" "cher.de/v" },
 	};
 	struct acct_stats *s = stats_at(NULL, NOW);
 	struct acct_view *v;
@@ -322,7 +339,9 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		add(s, &recs[i]);
 	v = acct_stats_view(s, NOW);
-	assert_int_equal(v->n_deferrals, 5);
+	assert_int_equal(v->n_deferrals, 6);
+	/* The recipient's and the queue's spelling of one IDN domain: one row. */
+	assert_int_equal(deferral_row(v, "xn--bcher-kva.de", "4.2.2")->count, 2);
 	assert_int_equal(deferral_row(v, "yahoo.com", "4.7.0")->count, 2);
 	assert_int_equal(deferral_row(v, "yahoo.com", "4.4.1")->count, 1);
 	assert_int_equal(deferral_row(v, "yahoo.rollup", "4.4.1")->count, 1);
@@ -333,7 +352,89 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 	assert_null(domain_row(v, "yahoo.rollup"));
 	assert_int_equal(domain_row(v, "yahoo.com")->deferred, 3);
 	assert_int_equal(domain_row(v, "x.com")->deferred, 1);
-	assert_int_equal(v->all.deferred, 4);
+	assert_int_equal(v->all.deferred, 5);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
+/*
+ * b and rb records by (domain key, status): count, window count, and the
+ * category, class and dsnDiag of the newest record, whatever the reading order.
+ */
+static void
+acct_stats_rejections_keyed_by_domain_and_status(void **state)
+{
+	static const struct rec recs[] = {
+		{ "b", NOW - 10, 0, "a@Gmail.com", "bad-mailbox", "5.1.1 (bad destination)", "d1", "v", NULL, NULL },
+		{ "b", NOW, 0, "c@gmail.com", "", "5.1.1", "d2", "v", NULL, NULL },
+		{ "b", NOW - 5, 0, "b@gmail.com", "bad-mailbox", "5.1.1", "d-older", "v", NULL, NULL },
+		{ "rb", NOW - 1, 0, "e@gmail.com", "spam-related", "5.7.1 (blocked)", "d3", "v", NULL, NULL },
+		{ "b", NOW - 2000, 0, "f@gmail.com", "policy-related", "5.7.1", "old", "v", NULL, NULL },
+		{ "b", NOW - 3, 0, "g@B\xc3\x9c" "CHER.DE", "bad-mailbox", "5.1.1", "\xc3\xbc diag", "v", NULL, NULL },
+		{ "rb", NOW - 4, 0, "h@xn--bcher-kva.de", "inactive-mailbox", "5.1.1", "d4", "v", NULL, NULL },
+		{ "b", NOW, 0, "i@gmail.com", "bad-mailbox", "", "no status", "v", NULL, NULL },
+		{ "b", NOW, 0, "no-domain", "bad-mailbox", "5.1.1", "no domain", "v", NULL, NULL },
+		{ "t", NOW, 0, "j@gmail.com", NULL, "4.7.0", "a deferral", "v", NULL, NULL },
+		{ "d", NOW, 0, "k@gmail.com", NULL, "2.0.0", "delivered", "v", NULL, NULL },
+	};
+	struct acct_stats *s = stats_at(NULL, NOW);
+	const struct acct_rejection_row *j;
+	struct acct_view *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		add(s, &recs[i]);
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_rejections, 3);
+	j = rejection_row(v, "gmail.com", "5.1.1");
+	assert_int_equal(j->count, 3);
+	assert_int_equal(j->win_count, 3);
+	assert_string_equal(j->category, "other");	/* the newest had no bounceCat */
+	assert_false(j->hard);
+	assert_string_equal(j->last_diag, "d2");
+	assert_int_equal(j->last_seen, NOW);
+	j = rejection_row(v, "gmail.com", "5.7.1");
+	assert_int_equal(j->count, 2);
+	assert_int_equal(j->win_count, 1);		/* the b of NOW - 2000 is outside 900 s */
+	assert_string_equal(j->category, "spam-related");
+	assert_false(j->hard);
+	assert_string_equal(j->last_diag, "d3");
+	j = rejection_row(v, "xn--bcher-kva.de", "5.1.1");	/* both spellings, b and rb */
+	assert_int_equal(j->count, 2);
+	assert_string_equal(j->category, "bad-mailbox");
+	assert_true(j->hard);
+	assert_string_equal(j->last_diag, "\xc3\xbc diag");
+	assert_int_equal(j->last_seen, NOW - 3);
+	/* The other tables count as before: a rejection row is an addition. */
+	assert_int_equal(domain_row(v, "gmail.com")->bounced, 5);
+	assert_int_equal(domain_row(v, "gmail.com")->remote_bounced, 1);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
+/* A full rejection table refuses new keys and counts them, like every table. */
+static void
+acct_stats_rejection_table_is_bounded_by_max_rows(void **state)
+{
+	struct acct_stats_config c = { .max_rows = 2 };
+	struct acct_stats *s = stats_at(&c, NOW);
+	struct acct_view *v;
+	char rcpt[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		struct rec r = { "b", NOW, 0, rcpt, "bad-mailbox", "5.1.1", "x", "v", NULL, NULL };
+
+		snprintf(rcpt, sizeof(rcpt), "u@d%d.example", i);
+		add(s, &r);
+	}
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_rejections, 2);
+	assert_int_equal(v->refused[ACCT_TAB_REJECTION], 3);
 	acct_view_free(v);
 	acct_stats_free(s);
 }
@@ -878,10 +979,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(acct_stats_types_fill_their_columns_only),
-		cmocka_unit_test(acct_stats_domain_is_after_last_at_lower_cased_utf8_kept),
+		cmocka_unit_test(acct_stats_domain_is_after_last_at_one_row_per_spelling),
 		cmocka_unit_test(acct_stats_custom_hard_list_splits_bounces),
 		cmocka_unit_test(acct_stats_default_hard_list_is_the_four_categories),
 		cmocka_unit_test(acct_stats_deferrals_keyed_by_rcpt_or_queue_domain),
+		cmocka_unit_test(acct_stats_rejections_keyed_by_domain_and_status),
+		cmocka_unit_test(acct_stats_rejection_table_is_bounded_by_max_rows),
 		cmocka_unit_test(acct_stats_last_diag_is_newest_by_time_logged),
 		cmocka_unit_test(acct_stats_job_rows_by_job_id),
 		cmocka_unit_test(acct_stats_empty_vmta_makes_no_vmta_row),

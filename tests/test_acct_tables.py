@@ -82,6 +82,8 @@ def compare(env, exp):
             for col, k in ((15, "latency_p50"), (16, "latency_p95"), (17, "latency_p99")):
                 if not close(int(row.get(col, -1)), want[k], tol):
                     problems.append(f"{key} {name} {k}: agent {row.get(col)}, expected {want[k]}")
+            if key == "domains":
+                check(f"domains {name} pmtaDomainUnicodeName", row.get(18), exp["domain_unicode"][name])
         extra = [k for k in rows if k[0].decode(errors="replace") not in
                  {index_name(n).decode(errors="replace") for n in exp[key]}]
         if extra:
@@ -107,6 +109,17 @@ def compare(env, exp):
         if (want["domain"], want["status"]) not in {(x["domain"], x["status"]) for x in exp.get("ambiguous_last_diag", [])}:
             check(f"deferral {want['domain']} {want['status']} diag", row.get(5), want["last_diag"])
     check("deferral rows", len(defs), len(exp["deferrals"]))
+    rejs = walk_table(env, 13)
+    for want in exp["rejections"]:
+        what = f"rejection {want['domain']} {want['status']}"
+        row = rejs.get((index_name(want["domain"]), want["status"].encode()), {})
+        check(f"{what} count", row.get(3), want["count"])
+        check(f"{what} win", row.get(4), want["win_count"])
+        if want["category"] is not None:    # null: two newest records in one second
+            check(f"{what} category", row.get(5), want["category"])
+            check(f"{what} class", row.get(6), {"hard": "1", "soft": "2"}[want["class"]])
+            check(f"{what} diag", row.get(7), want["last_diag"])
+    check("rejection rows", len(rejs), len(exp["rejections"]))
     lat = walk_table(env, 10)
     lat_exp = [((1, b"all"), exp["latency"]["all"])]
     lat_exp += [((2, index_name(n)), v) for n, v in exp["latency"]["domains"].items()]
@@ -158,5 +171,84 @@ def test_every_table_matches_the_generated_files_through_append_and_rotation():
             print(f"  after {how}: every table matches")
 
 
+# One file holding every spelling of two IDN domains, and two names that differ
+# only in a non-ASCII letter; the figures are counted by hand.
+IDN_HEADER = "type,timeLogged,timeQueued,rcpt,dsnStatus,dsnDiag,bounceCat,vmta,jobId,queue"
+IDN_RECORDS = [
+    ("d", "user@BÜCHER.DE"), ("d", "user@bücher.de"), ("d", "user@xn--bcher-kva.de"),
+    ("d", "other@XN--BCHER-KVA.DE"), ("b", "user@Bücher.De"), ("t", "late@bücher.de."),
+    ("d", "a@müller.de"), ("d", "b@MÜLLER.DE"), ("b", "c@möller.de"),
+    ("d", "x@日本.jp"), ("d", "y@xn--wgv71a.jp"), ("rb", "late@BÜCHER.de"),
+]
+IDN_ROWS = {  # key: (unicode name, delivered, bounced, deferred, queued rcpt from /domains)
+    "xn--bcher-kva.de": ("bücher.de", 4, 1, 1, 7 + 5),
+    "xn--mller-kva.de": ("müller.de", 2, 0, 0, 0),
+    "xn--mller-jua.de": ("möller.de", 0, 1, 0, 0),
+    "xn--wgv71a.jp": ("日本.jp", 2, 0, 0, 3),
+}
+
+
+def idn_file(path, now):
+    tl = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 60))
+    tq = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 120))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(IDN_HEADER + "\r\n")
+        for typ, rcpt in IDN_RECORDS:
+            st, diag, cat = {"d": ("2.0.0 (success)", "smtp;250 ok", ""),
+                             "b": ("5.1.1 (bad destination mailbox address)", "smtp;550 5.1.1 unknown", "bad-mailbox"),
+                             "t": ("4.4.1 (no answer from host)", "smtp;421 4.4.1 später", ""),
+                             "rb": ("5.1.1 (bad destination mailbox address)", "smtp;550 5.1.1 Empfänger unbekannt",
+                                    "inactive-mailbox")}[typ]
+            f.write(f"{typ},{tl},{tq},{rcpt},{st},{diag},{cat},vmta1,,{rcpt.rpartition('@')[2]}/vmta1\r\n")
+
+
+def test_every_spelling_of_a_domain_is_one_row_that_snmptable_walks():
+    with Env("acct-idn") as env:
+        d = env.mkdir("acct")
+        idn_file(os.path.join(d, "acct-2026-01-01-0000.csv"), int(time.time()))
+        # /domains names the same domains in other spellings: they add to the same rows.
+        sim = env.start_sim({"domains": [{"name": "BÜCHER.DE", "rcp": 7}, {"name": "xn--bcher-kva.de", "rcp": 5},
+                                         {"name": "日本.JP", "rcp": 3}],
+                             "queues": [{"name": "Bücher.de/vmta1", "rcp": 12}]})
+        env.start_snmpd()
+        env.start_agent(f"pmtaInstance mta1 {sim.url}\npmtaPollInterval 1\n"
+                        f"pmtaAcctFiles mta1 {d}/acct-*.csv\n"
+                        "pmtaThreshold idn bounceRate domain:BÜCHER.DE warn=10% crit=20% min=1\n")
+        wait_for(lambda: env.get("pmtaAgentAcctRecords.0") == str(len(IDN_RECORDS)), 30, "every record read")
+        wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "1", 15, "the API polled")
+        time.sleep(1.5)     # the next snapshot has both sources
+        # The README's command: with the MIB loaded it used to stop at "OID not increasing".
+        r = env.run(["snmptable", "-Cb", "-Ci", "-Oe", "-OU"] + env.snmp_args() + ["pmtaDomainTable"])
+        assert r.returncode == 0 and "not increasing" not in r.stderr + r.stdout, r.stderr + r.stdout
+        for key in IDN_ROWS:
+            assert key in r.stdout, f"{key} missing from snmptable:\n{r.stdout}"
+        rows = walk_table(env, 6)
+        assert sorted(k[0].decode() for k in rows) == sorted(IDN_ROWS), sorted(rows)
+        for key, (shown, dlv, bnc, dfr, queued) in IDN_ROWS.items():
+            row = rows[(key.encode(),)]
+            got = (row.get(18), int(row[4]), int(row[5]), int(row[8]), int(row[2]))
+            assert got == (shown, dlv, bnc, dfr, queued), f"{key}: agent {got}, expected {(shown, dlv, bnc, dfr, queued)}"
+        # The t record's trailing dot and the tq-less file: one deferral row, keyed by the A-label.
+        defs = walk_table(env, 9)
+        assert list(defs) == [(b"xn--bcher-kva.de", b"4.4.1")], list(defs)
+        assert defs[(b"xn--bcher-kva.de", b"4.4.1")][5] == "smtp;421 4.4.1 später"
+        # Rejections (b and rb) by domain key and status; the rb, read last in the same second, is the newest.
+        rejs = walk_table(env, 13)
+        assert sorted(rejs) == [(b"xn--bcher-kva.de", b"5.1.1"), (b"xn--mller-jua.de", b"5.1.1")], sorted(rejs)
+        got = [rejs[(b"xn--bcher-kva.de", b"5.1.1")].get(c) for c in (3, 4, 5, 6, 7)]
+        assert got == ["2", "2", "inactive-mailbox", "1", "smtp;550 5.1.1 Empfänger unbekannt"], got
+        got = [rejs[(b"xn--mller-jua.de", b"5.1.1")].get(c) for c in (3, 4, 5, 6, 7)]
+        assert got == ["1", "1", "bad-mailbox", "1", "smtp;550 5.1.1 unknown"], got
+        # The queue keeps PowerMTA's name; its domain part is the row's key.
+        queues = walk_table(env, 4)
+        assert [(k, v.get(2)) for k, v in queues.items()] == [(("Bücher.de/vmta1".encode(),), "xn--bcher-kva.de")]
+        # A rule written BÜCHER.DE watches the row: 1 bounce in 5 outcomes is 20%.
+        wait_for(lambda: any(r.get("pmtaAlarmSubject") == "domain:xn--bcher-kva.de"
+                             for r in env.table("pmtaAlarmTable")), 15, "the rule's alarm")
+        th = env.table("pmtaThresholdTable")
+        assert [r.get("pmtaThresholdScope") for r in th] == ["domain:BÜCHER.DE"], th
+
+
 if __name__ == "__main__":
-    main([test_every_table_matches_the_generated_files_through_append_and_rotation])
+    main([test_every_table_matches_the_generated_files_through_append_and_rotation,
+          test_every_spelling_of_a_domain_is_one_row_that_snmptable_walks])

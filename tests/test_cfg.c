@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -245,6 +246,31 @@ cfg_stats_horizon_is_the_longest_window_that_applies(void **state)
 }
 
 static void
+cfg_threshold_domain_scope_names_the_rows_key(void **state)
+{
+	/* Every spelling of a domain names its row: the A-label key (domain_idn.h). */
+	static const struct { const char *scope, *name; } v[] = {
+		{ "domain:bücher.de", "xn--bcher-kva.de" },
+		{ "domain:BÜCHER.DE", "xn--bcher-kva.de" },
+		{ "domain:XN--BCHER-KVA.DE@mta1", "xn--bcher-kva.de" },
+		{ "domain:Gmail.COM.", "gmail.com" },
+	};
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX], line[128];
+	size_t i;
+
+	assert_int_equal(parse(c, "pmtaInstance", "mta1 http://127.0.0.1:8080", err), 0);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(line, sizeof(line), "r%zu bounceRate %s warn=3%% crit=5%%", i, v[i].scope);
+		assert_int_equal(parse(c, "pmtaThreshold", line, err), 0);
+		assert_string_equal(c->th[i].scope_name, v[i].name);
+	}
+	/* The scope as written is what pmtaThresholdScope shows. */
+	assert_string_equal(c->th[0].scope_text, "domain:bücher.de");
+	assert_string_equal(c->th[2].scope_text, "domain:XN--BCHER-KVA.DE");
+}
+
+static void
 cfg_threshold_rejects_mistakes(void **state)
 {
 	/* The message is what the operator reads: each is checked to the letter. */
@@ -257,6 +283,7 @@ cfg_threshold_rejects_mistakes(void **state)
 		  "[clear=PCT%]" },
 		{ "r bounceRate domain:gmail.com warn=3% min=5", "both warn= and crit= are required" },
 		{ "r bounceRate domain: warn=3% crit=5%", "scope 'domain:' names nothing after ':'" },
+		{ "r bounceRate domain:. warn=3% crit=5%", "scope 'domain:.' names no domain" },
 		{ "r bounceRate host:x warn=3% crit=5%",
 		  "bad scope 'host:x': instance, domain:NAME, domain:*, vmta:NAME, vmta:*, "
 		  "queue:NAME or queue:*, optionally @INSTANCE" },
@@ -364,6 +391,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(cfg_hard_categories_replace_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_seed_example_parses, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_scope_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_threshold_domain_scope_names_the_rows_key, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(cfg_threshold_rejects_mistakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_directive_errors_are_worded_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_unknown_directive_is_an_error, setup, teardown),

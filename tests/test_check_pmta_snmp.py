@@ -116,7 +116,9 @@ def test_domain_argument_is_normalised_like_the_agent_keys():
     assert cp.normalise_domain("GMail.COM") == "gmail.com"
     assert cp.normalise_domain("user@Yahoo.com") == "yahoo.com"
     assert cp.normalise_domain(" aol.com. ") == "aol.com"
-    assert cp.normalise_domain("BÜCHER.de") == "bÜcher.de"       # only ASCII folds, as in the agent
+    assert cp.normalise_domain("BÜCHER.de") == "xn--bcher-kva.de"    # the agent's key: the A-label
+    assert cp.normalise_domain("user@日本.JP") == "xn--wgv71a.jp"
+    assert cp.normalise_domain("XN--BCHER-KVA.DE") == "xn--bcher-kva.de"
     for bad in ["", "  ", "user@", "x" * 2000]:
         try:
             cp.normalise_domain(bad)

@@ -1,7 +1,7 @@
 """The layout's include rules (agent/README.md, "Rules the layout keeps"): net-snmp
 headers only in the files that talk to net-snmp, curl only in the HTTP client, libxml2
-only in the XML parser. Everything else stays plain C that the unit tests build and
-read without those libraries."""
+only in the XML parser, libidn2 only in the domain normaliser. Everything else stays
+plain C that the unit tests build and read without those libraries."""
 import glob
 import os
 import re
@@ -12,6 +12,7 @@ RULES = {
                                "agent/main.c", "agent/mib_agent.c", "agent/mib_notify.c"}),
     "curl": ("curl/", {"agent/pmta_http.c"}),
     "libxml2": ("libxml/", {"agent/pmta_xml.c"}),
+    "libidn2": ("idn2.h", {"agent/domain_idn.c"}),
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 

@@ -672,7 +672,7 @@ def check_zabbix(mib):
                 for d in t.get("dependencies", []):
                     check((d["name"], d["expression"]) in trig, f"{where}: dependency {d['name']!r} names no trigger")
     for table in ("pmtaInstanceTable", "pmtaQueueTable", "pmtaDomainTable", "pmtaVmtaTable",
-                  "pmtaBounceTable", "pmtaDeferralTable", "pmtaLatencyTable"):
+                  "pmtaBounceTable", "pmtaDeferralTable", "pmtaRejectionTable", "pmtaLatencyTable"):
         check(table in tables_done, f"{path}: no discovery rule for {table}")
 
     # The triggers the integration promises.

@@ -32,10 +32,11 @@ static unsigned fetches;
 
 static const char domains_xml[] =
 	"<rsp><data><domain><name>gmail.com</name><rcp>7</rcp><conn>2</conn></domain>"
-	"<domain><name>web.de</name><rcp>1</rcp></domain></data></rsp>";
+	"<domain><name>B\xc3\x9c" "CHER.DE</name><rcp>1</rcp></domain></data></rsp>";
 static const char vmtas_xml[] = "<rsp><data><vmta><name>v1</name><rcp>3</rcp></vmta></data></rsp>";
 static const char jobs_xml[] = "<rsp><data><job><id>j1</id><rcp>4</rcp></job></data></rsp>";
-static const char queues_xml[] = "<rsp><data></data></rsp>";
+static const char queues_xml[] =
+	"<rsp><data><queue><name>B\xc3\xbc" "cher.de/v1</name><rcp>1</rcp></queue></data></rsp>";
 
 enum pmta_api_status __wrap_pmta_http_get(struct pmta_http *h, const char *path,
 					  const char **body, size_t *len, long *http_code,
@@ -176,8 +177,31 @@ pmta_poller_good_poll_publishes_every_page(void **state)
 	assert_int_equal(r->list[API_DOMAINS]->n, 2);
 	assert_int_equal(r->list[API_VMTAS]->n, 1);
 	assert_int_equal(r->list[API_JOBS]->n, 1);
-	assert_int_equal(r->list[API_QUEUES]->n, 0);
+	assert_int_equal(r->list[API_QUEUES]->n, 1);
 	assert_int_equal(fetches, 1 + API_NPAGES);
+	pmta_result_unref(r);
+}
+
+/* The API's domains key their rows as the accounting records do (domain_idn.h). */
+static void
+pmta_poller_domain_names_become_their_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct pmta_result *r = pmta_poller_poll_once(f->p);
+	const struct pmta_item *d;
+	const struct pmta_queue *q;
+
+	assert_non_null(r);
+	d = r->list[API_DOMAINS]->items;
+	assert_string_equal(d[0].name, "gmail.com");
+	assert_string_equal(d[1].name, "xn--bcher-kva.de");
+	/* A queue keeps PowerMTA's name; its domain part is the key. */
+	q = r->list[API_QUEUES]->items;
+	assert_string_equal(q[0].name, "B\xc3\xbc" "cher.de/v1");
+	assert_string_equal(q[0].domain, "xn--bcher-kva.de");
+	assert_string_equal(q[0].vmta, "v1");
+	/* VirtualMTAs and jobs are not domains: untouched. */
+	assert_string_equal(((const struct pmta_item *)r->list[API_JOBS]->items)[0].name, "j1");
 	pmta_result_unref(r);
 }
 
@@ -277,6 +301,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(pmta_poller_good_poll_publishes_every_page),
+		T(pmta_poller_domain_names_become_their_keys),
 		T(pmta_poller_missing_page_is_an_empty_list_not_an_error),
 		T(pmta_poller_failed_poll_keeps_the_last_good_lists_and_logs_once),
 		T(pmta_poller_counters_going_back_mark_a_discontinuity),

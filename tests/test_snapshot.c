@@ -63,6 +63,44 @@ snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind(void **state)
 	snapshot_free(s);
 }
 
+/* pmtaDomainUnicodeName: the U-label of an A-label key, NULL (the name itself) otherwise. */
+static void
+snapshot_domain_rows_carry_their_unicode_form(void **state)
+{
+	static const char *const acct[] = { "xn--bcher-kva.de", "gmail.com" };
+	static const char *const api[] = { "xn--wgv71a.jp", "xn--zz.de" };
+	struct snap_instance *s = fixture_instance(1, api, 2, NULL, 0,
+	    fixture_acct_domains(acct, 2));
+	const struct snap_table *t;
+
+	(void)state;
+	assert_non_null(s);
+	t = &s->tab[SNAP_DOMAIN];
+	assert_int_equal(t->n, 4);
+	assert_string_equal(row_named(t, "xn--bcher-kva.de")->text, "b\xc3\xbc" "cher.de");
+	assert_string_equal(row_named(t, "xn--wgv71a.jp")->text, "\xe6\x97\xa5\xe6\x9c\xac.jp");
+	assert_null(row_named(t, "gmail.com")->text);
+	/* Not decodable: shown as the key. */
+	assert_string_equal(row_named(t, "xn--zz.de")->text, "xn--zz.de");
+	snapshot_free(s);
+}
+
+static void
+snapshot_merge_sums_two_api_spellings_of_one_domain(void **state)
+{
+	/* The poller keys both (domain_idn.h); should a page list one domain twice, it is one row. */
+	static const char *const api[] = { "xn--bcher-kva.de", "xn--bcher-kva.de" };
+	struct snap_instance *s = fixture_instance(1, api, 2, NULL, 0, NULL);
+	const struct snap_table *t;
+
+	(void)state;
+	assert_non_null(s);
+	t = &s->tab[SNAP_DOMAIN];
+	assert_int_equal(t->n, 1);
+	assert_int_equal(t->row[0].col[PMTA_ENTITY_QUEUED_RCPT], 10 + 20);
+	snapshot_free(s);
+}
+
 static void
 snapshot_merge_keeps_job_ids_that_differ_in_case_apart(void **state)
 {
@@ -112,6 +150,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind),
+		cmocka_unit_test(snapshot_domain_rows_carry_their_unicode_form),
+		cmocka_unit_test(snapshot_merge_sums_two_api_spellings_of_one_domain),
 		cmocka_unit_test(snapshot_merge_keeps_job_ids_that_differ_in_case_apart),
 		cmocka_unit_test(snapshot_indexes_ascend_in_walk_order),
 		cmocka_unit_test(snapshot_free_accepts_null),

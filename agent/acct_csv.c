@@ -14,7 +14,7 @@
 /* The columns a record needs; NONE marks the columns nobody reads. */
 enum field {
 	F_TYPE, F_TIME_LOGGED, F_TIME_QUEUED, F_RCPT, F_BOUNCE_CAT, F_DSN_STATUS, F_DSN_DIAG,
-	F_VMTA, F_JOB_ID, F_QUEUE, F_N, F_NONE = F_N
+	F_VMTA, F_JOB_ID, F_QUEUE, F_FEEDBACK_TYPE, F_N, F_NONE = F_N
 };
 
 static const struct {
@@ -24,6 +24,7 @@ static const struct {
 #define NAME(s) { s, sizeof(s) - 1 }
 	NAME("type"), NAME("timeLogged"), NAME("timeQueued"), NAME("rcpt"), NAME("bounceCat"),
 	NAME("dsnStatus"), NAME("dsnDiag"), NAME("vmta"), NAME("jobId"), NAME("queue"),
+	NAME("feedbackType"),
 #undef NAME
 };
 
@@ -337,6 +338,7 @@ acct_parser_parse(struct acct_parser *p, const struct acct_header *h, const char
 	r.vmta = v[F_VMTA];
 	r.job_id = v[F_JOB_ID];
 	r.queue = v[F_QUEUE];
+	r.feedback_type = v[F_FEEDBACK_TYPE];
 	*rec = r;
 	return 0;
 }

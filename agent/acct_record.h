@@ -27,6 +27,7 @@ struct acct_record {
 	struct acct_field vmta;		/* vmta */
 	struct acct_field job_id;	/* jobId */
 	struct acct_field queue;	/* "domain/vmta" */
+	struct acct_field feedback_type;	/* f records: ARF Feedback-Type ("abuse", ...) */
 };
 
 #endif

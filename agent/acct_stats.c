@@ -13,6 +13,7 @@
 #define STATUS_MAX 16		/* pmtaDeferralStatus is 1..16 bytes */
 #define DIAG_MAX 1024		/* LastDiag kept to this many bytes */
 #define DROP_LOG_INTERVAL 60	/* seconds between "table full" messages per table */
+#define FEEDBACK_TYPE_MAX 32	/* pmtaComplaintType is 1..32 bytes */
 
 static const char *const default_hard[] = {
 	"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors",
@@ -20,13 +21,14 @@ static const char *const default_hard[] = {
 
 static const char *const table_what[ACCT_TABLES] = {
 	"domain", "VirtualMTA", "job", "bounce category", "deferral", "rejection",
+	"complaint type",
 };
 
 /* Totals of a row since start; which ones a row uses depends on its table. */
-enum { C_D, C_B, C_HB, C_SB, C_DF, C_RB, C_N };
+enum { C_D, C_B, C_HB, C_SB, C_DF, C_RB, C_CP, C_N };
 
 /* The kinds of record that count somewhere. */
-enum kind { K_NONE = -1, K_D = C_D, K_B = C_B, K_T = C_DF, K_RB = C_RB, K_TQ = C_N };
+enum kind { K_NONE = -1, K_D = C_D, K_B = C_B, K_T = C_DF, K_RB = C_RB, K_F = C_CP, K_TQ = C_N };
 
 struct row {
 	uint64_t c[C_N];
@@ -309,6 +311,7 @@ record_kind(const struct acct_field *f)
 		case 'd': return K_D;
 		case 'b': return K_B;
 		case 't': return K_T;
+		case 'f': return K_F;
 		default: return K_NONE;
 		}
 	}
@@ -316,7 +319,7 @@ record_kind(const struct acct_field *f)
 		return K_RB;
 	if (f->len == 2 && f->p[0] == 't' && f->p[1] == 'q')
 		return K_TQ;
-	return K_NONE;	/* r, f, rs and unknown types count in no table */
+	return K_NONE;	/* r, rs and unknown types count in no table */
 }
 
 /* A domain's row key (domain_idn.h): every spelling of one domain gives one key. */
@@ -361,8 +364,14 @@ row_count(struct acct_stats *s, struct row *r, int total, enum stats_counter win
 static size_t
 status_token(const struct acct_field *f, const char **start)
 {
-	const char *p = f->p, *end = f->p + f->len;
+	const char *p = f->p, *end;
 	size_t n = 0;
+
+	if (!f->len) {		/* a missing column may have no pointer: NULL + 0 is undefined */
+		*start = p;
+		return 0;
+	}
+	end = f->p + f->len;
 
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -381,7 +390,8 @@ text_set(char **dst, const char *p, size_t len, size_t max)
 
 	if (!d)
 		return;
-	memcpy(d, p, n);
+	if (n)
+		memcpy(d, p, n);	/* p may be NULL when n is 0 */
 	d[n] = '\0';
 	*dst = d;
 }
@@ -426,12 +436,43 @@ status_count(struct acct_stats *s, enum acct_table tab, const struct acct_record
 	    r->time_logged, -1);
 }
 
+/*
+ * An f record in the complaint-type table. Feedback-Type tokens are
+ * case-insensitive (RFC 5965): lower-cased so "Abuse" and "abuse" are one
+ * row; a record without one counts as "other", as RFC 5965 names the rest.
+ * A token is ASCII letters, digits and '-': any other byte becomes '_', so
+ * that no NUL or control byte reaches the table's string index.
+ */
+static void
+complaint_count(struct acct_stats *s, const struct acct_record *r)
+{
+	char key[FEEDBACK_TYPE_MAX];
+	size_t i, n = r->feedback_type.len > FEEDBACK_TYPE_MAX ? FEEDBACK_TYPE_MAX :
+	    r->feedback_type.len;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)r->feedback_type.p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			c = '_';
+		key[i] = (char)c;
+	}
+	if (!n) {
+		memcpy(key, "other", 5);
+		n = 5;
+	}
+	row_count(s, table_get(s, ACCT_TAB_COMPLAINT, key, n), C_CP, STATS_COMPLAINED, false,
+	    r->time_logged, -1);
+}
+
 void
 acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 {
 	static const enum stats_counter win_of[] = {
 		[C_D] = STATS_DELIVERED, [C_B] = STATS_BOUNCED, [C_DF] = STATS_DEFERRED,
-		[C_RB] = STATS_COUNTERS,
+		[C_RB] = STATS_COUNTERS, [C_CP] = STATS_COMPLAINED,
 	};
 	char dom[DOMAIN_IDN_MAX + 1];
 	size_t dl = 0;
@@ -481,6 +522,8 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		status_count(s, ACCT_TAB_DEFERRAL, r, dom, dl);
 	if (k == K_B || k == K_RB)
 		status_count(s, ACCT_TAB_REJECTION, r, dom, dl);
+	if (k == K_F)
+		complaint_count(s, r);
 }
 
 /* --- views ------------------------------------------------------------- */
@@ -508,6 +551,12 @@ uint32_t
 acct_window_deferral_rate(const struct acct_window *w)
 {
 	return rate_bp(w->deferred, w->delivered + w->bounced + w->deferred);
+}
+
+uint32_t
+acct_window_complaint_rate(const struct acct_window *w)
+{
+	return rate_bp(w->complaints, w->delivered);
 }
 
 /* Every string of a view in one buffer; offsets are turned into pointers at the end. */
@@ -547,6 +596,7 @@ window_counts(const struct stats_window_sum *w, struct acct_window *out)
 	out->bounced = w->c[STATS_BOUNCED];
 	out->hard_bounced = w->c[STATS_HARD_BOUNCED];
 	out->deferred = w->c[STATS_DEFERRED];
+	out->complaints = w->c[STATS_COMPLAINED];
 	out->p95 = 0;
 }
 
@@ -563,15 +613,18 @@ entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e
 	e->soft_bounced = r->c[C_SB];
 	e->deferred = r->c[C_DF];
 	e->remote_bounced = r->c[C_RB];
+	e->complaints = r->c[C_CP];
 	e->latency_count = r->lat_count;
 	stats_hist_clear(s->hist);
 	stats_window_sum(&r->win, now, s->c.window, &w, s->hist);
 	e->win_delivered = base_sat32(w.c[STATS_DELIVERED]);
 	e->win_bounced = base_sat32(w.c[STATS_BOUNCED]);
 	e->win_deferred = base_sat32(w.c[STATS_DEFERRED]);
+	e->win_complaints = base_sat32(w.c[STATS_COMPLAINED]);
 	window_counts(&w, &aw);
 	e->bounce_rate = acct_window_bounce_rate(&aw);
 	e->deferral_rate = acct_window_deferral_rate(&aw);
+	e->complaint_rate = acct_window_complaint_rate(&aw);
 	e->latency_win_count = base_sat32(stats_hist_count(s->hist));
 	stats_hist_percentiles(s->hist, pcts, 4, p);
 	e->p50 = p[0];
@@ -639,6 +692,7 @@ view_jobs_bounces(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, 
 		v->jobs[k].hard_bounced = r->c[C_HB];
 		v->jobs[k].soft_bounced = r->c[C_SB];
 		v->jobs[k].deferred = r->c[C_DF];
+		v->jobs[k].complaints = r->c[C_CP];
 		k++;
 	}
 	v->n_jobs = k;
@@ -716,6 +770,27 @@ view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, in
 	v->n_rejections = k;
 }
 
+static void
+view_complaints(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int64_t now)
+{
+	const struct table *t = &s->tab[ACCT_TAB_COMPLAINT];
+	size_t i, k;
+
+	for (i = 0, k = 0; v->complaints && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
+		struct stats_window_sum w;
+
+		if (!r)
+			continue;
+		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
+		v->complaints[k].type = OFF(str_add(sb, r->key, r->key_len));
+		v->complaints[k].count = r->c[C_CP];
+		v->complaints[k].win_count = base_sat32(w.c[STATS_COMPLAINED]);
+		k++;
+	}
+	v->n_complaints = k;
+}
+
 /* Turns the string offsets of every row into pointers into v->strings. */
 static void
 view_resolve(struct acct_view *v)
@@ -742,6 +817,8 @@ view_resolve(struct acct_view *v)
 		AT(v->rejections[i].category);
 		AT(v->rejections[i].last_diag);
 	}
+	for (i = 0; i < v->n_complaints; i++)
+		AT(v->complaints[i].type);
 #undef AT
 }
 
@@ -787,6 +864,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	v->bounces = rows_alloc(&s->tab[ACCT_TAB_BOUNCE], sizeof(*v->bounces), &oom);
 	v->deferrals = rows_alloc(&s->tab[ACCT_TAB_DEFERRAL], sizeof(*v->deferrals), &oom);
 	v->rejections = rows_alloc(&s->tab[ACCT_TAB_REJECTION], sizeof(*v->rejections), &oom);
+	v->complaints = rows_alloc(&s->tab[ACCT_TAB_COMPLAINT], sizeof(*v->complaints), &oom);
 	if (oom)
 		goto fail;
 	entity_fill(s, s->all, &v->all, now);
@@ -795,6 +873,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	view_jobs_bounces(s, v, &sb, now);
 	view_deferrals(s, v, &sb, now);
 	view_rejections(s, v, &sb, now);
+	view_complaints(s, v, &sb, now);
 	if (sb.oom)
 		goto fail;
 	v->strings = sb.p;
@@ -817,6 +896,7 @@ acct_view_free(struct acct_view *v)
 	free(v->bounces);
 	free(v->deferrals);
 	free(v->rejections);
+	free(v->complaints);
 	free(v->strings);
 	free(v);
 }

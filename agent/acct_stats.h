@@ -2,7 +2,8 @@
  * What the accounting records add up to, per instance: counters since
  * start, counts and latency percentiles over sliding windows, per domain,
  * VirtualMTA, job, bounce category, and (domain, DSN status) of deferrals
- * (t, tq) and of rejections (b, rb). Bounded: at
+ * (t, tq) and of rejections (b, rb), and complaints (f records) by
+ * feedback type. Bounded: at
  * most max_rows keys per table, and keys idle for idle_drop seconds go.
  * Owned by one thread (the collector); acct_stats_view() copies out what
  * the SNMP side needs.
@@ -53,6 +54,7 @@ enum acct_table {
 	ACCT_TAB_BOUNCE,
 	ACCT_TAB_DEFERRAL,
 	ACCT_TAB_REJECTION,
+	ACCT_TAB_COMPLAINT,
 	ACCT_TABLES
 };
 
@@ -60,8 +62,9 @@ enum acct_table {
 struct acct_entity_row {
 	const char *name;
 	uint64_t delivered, bounced, hard_bounced, soft_bounced, deferred, remote_bounced;
-	uint32_t win_delivered, win_bounced, win_deferred;
-	uint32_t bounce_rate, deferral_rate;	/* basis points */
+	uint64_t complaints;			/* f records */
+	uint32_t win_delivered, win_bounced, win_deferred, win_complaints;
+	uint32_t bounce_rate, deferral_rate, complaint_rate;	/* basis points */
 	uint64_t latency_count;
 	uint32_t latency_win_count;
 	uint32_t p50, p90, p95, p99, max;	/* seconds, over the window */
@@ -69,7 +72,14 @@ struct acct_entity_row {
 
 struct acct_job_row {
 	const char *name;
-	uint64_t delivered, bounced, hard_bounced, soft_bounced, deferred;
+	uint64_t delivered, bounced, hard_bounced, soft_bounced, deferred, complaints;
+};
+
+/* f records by Feedback-Type (lower-cased, [a-z0-9-] kept and other bytes "_", at most 32 bytes; "other" when empty). */
+struct acct_complaint_row {
+	const char *type;
+	uint64_t count;
+	uint32_t win_count;
 };
 
 struct acct_bounce_row {
@@ -112,6 +122,8 @@ struct acct_view {
 	size_t n_deferrals;
 	struct acct_rejection_row *rejections;
 	size_t n_rejections;
+	struct acct_complaint_row *complaints;
+	size_t n_complaints;
 	uint64_t rows_dropped;		/* keys refused (table full) or aged out, ever */
 	uint64_t refused[ACCT_TABLES];	/* records whose new key found its table full */
 	uint64_t aged[ACCT_TABLES];	/* rows dropped for idleness */
@@ -122,18 +134,21 @@ struct acct_view {
 struct acct_window {
 	uint64_t delivered, bounced, hard_bounced, deferred;
 	uint32_t p95;
+	uint64_t complaints;	/* f records */
 };
 
 /*
  * The rates in basis points, defined once so that a table column
  * (pmtaDomainBounceRate, ...) and a threshold (bounceRate=, ...) always
  * mean the same: bounces over final outcomes (delivered + bounced; a
- * deferral is not final), deferrals over every attempt. 0 when nothing
- * was attempted.
+ * deferral is not final), deferrals over every attempt, complaints (f
+ * records) over deliveries, as mailbox providers state their spam-rate
+ * limits. 0 when nothing was attempted (delivered).
  */
 uint32_t acct_window_bounce_rate(const struct acct_window *w);
 uint32_t acct_window_hard_bounce_rate(const struct acct_window *w);
 uint32_t acct_window_deferral_rate(const struct acct_window *w);
+uint32_t acct_window_complaint_rate(const struct acct_window *w);
 
 enum acct_scope { ACCT_SCOPE_ALL = 1, ACCT_SCOPE_DOMAIN = 2, ACCT_SCOPE_VMTA = 3 };
 

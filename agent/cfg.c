@@ -30,6 +30,7 @@ static const char *const metric_names[] = {
 	[CFG_METRIC_CONN_UTILIZATION] = "connUtilization",
 	[CFG_METRIC_API_DOWN] = "apiDown",
 	[CFG_METRIC_ACCT_STALLED] = "acctStalled",
+	[CFG_METRIC_COMPLAINT_RATE] = "complaintRate",
 };
 
 const char *
@@ -44,7 +45,7 @@ bool
 cfg_metric_is_rate(enum cfg_metric m)
 {
 	return m == CFG_METRIC_BOUNCE_RATE || m == CFG_METRIC_HARD_BOUNCE_RATE ||
-	    m == CFG_METRIC_DEFERRAL_RATE;
+	    m == CFG_METRIC_DEFERRAL_RATE || m == CFG_METRIC_COMPLAINT_RATE;
 }
 
 bool
@@ -396,6 +397,7 @@ scope_fits(enum cfg_metric m, enum cfg_scope_kind s)
 	case CFG_METRIC_BOUNCE_RATE:
 	case CFG_METRIC_HARD_BOUNCE_RATE:
 	case CFG_METRIC_DEFERRAL_RATE:
+	case CFG_METRIC_COMPLAINT_RATE:
 	case CFG_METRIC_LATENCY_P95:
 		return s != CFG_SCOPE_QUEUE;
 	case CFG_METRIC_CONN_UTILIZATION:
@@ -484,13 +486,13 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 			return fail(err, errlen, "rule '%s' defined twice", w[0]);
 	if (c->n_th == CFG_MAX_THRESHOLDS)
 		return fail(err, errlen, "more than %d thresholds", CFG_MAX_THRESHOLDS);
-	for (m = CFG_METRIC_QUEUED_RCPT; m <= CFG_METRIC_ACCT_STALLED; m++)
+	for (m = CFG_METRIC_QUEUED_RCPT; m <= CFG_METRIC_LAST; m++)
 		if (strcmp(w[1], metric_names[m]) == 0)
 			break;
-	if (m > CFG_METRIC_ACCT_STALLED)
+	if (m > CFG_METRIC_LAST)
 		return fail(err, errlen, "unknown metric '%.64s': queuedRcpt, bounceRate, "
-		    "hardBounceRate, deferralRate, latencyP95, connUtilization, apiDown, acctStalled",
-		    w[1]);
+		    "hardBounceRate, deferralRate, complaintRate, latencyP95, connUtilization, "
+		    "apiDown, acctStalled", w[1]);
 	t.metric = (enum cfg_metric)m;
 	if (parse_scope(&t, w[2], err, errlen) < 0)
 		goto out;

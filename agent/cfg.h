@@ -27,6 +27,8 @@ enum cfg_metric {
 	CFG_METRIC_CONN_UTILIZATION,
 	CFG_METRIC_API_DOWN,
 	CFG_METRIC_ACCT_STALLED,
+	CFG_METRIC_COMPLAINT_RATE,	/* appended: the numbers above are kept */
+	CFG_METRIC_LAST = CFG_METRIC_COMPLAINT_RATE,
 };
 
 enum cfg_scope_kind {

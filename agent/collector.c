@@ -127,7 +127,9 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	    const char *name, const struct acct_window *w, enum cfg_metric metric)
 {
 	struct snap_metric *e;
-	uint64_t attempts = w->delivered + w->bounced + w->deferred;
+	/* A rate's samples are its denominator's events: deliveries for complaints. */
+	uint64_t attempts = metric == CFG_METRIC_COMPLAINT_RATE ? w->delivered :
+	    w->delivered + w->bounced + w->deferred;
 	size_t len = strlen(kind) + (name ? strlen(name) + 1 : 0) + 1;
 	size_t rule_len = strlen(rule) + 1;
 
@@ -156,6 +158,9 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 		break;
 	case CFG_METRIC_DEFERRAL_RATE:
 		e->value = acct_window_deferral_rate(w);
+		break;
+	case CFG_METRIC_COMPLAINT_RATE:
+		e->value = acct_window_complaint_rate(w);
 		break;
 	default:
 		e->value = w->p95;

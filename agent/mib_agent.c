@@ -83,6 +83,7 @@ ROWS_FN(rows_job, SNAP_JOB)
 ROWS_FN(rows_bounce, SNAP_BOUNCE)
 ROWS_FN(rows_deferral, SNAP_DEFERRAL)
 ROWS_FN(rows_rejection, SNAP_REJECTION)
+ROWS_FN(rows_complaint, SNAP_COMPLAINT)
 ROWS_FN(rows_latency, SNAP_LATENCY)
 
 static const struct mib_rows *
@@ -201,6 +202,10 @@ numeric_type(unsigned tab, unsigned col)
 	case SNAP_VMTA:
 		if (col >= PMTA_ENTITY_DELIVERED && col <= PMTA_ENTITY_REMOTE_BOUNCED)
 			return ASN_COUNTER64;
+		if (col == (tab == SNAP_DOMAIN ? PMTA_DOMAIN_COMPLAINTS : PMTA_VMTA_COMPLAINTS))
+			return ASN_COUNTER64;
+		if (col > (tab == SNAP_DOMAIN ? PMTA_DOMAIN_COMPLAINTS : PMTA_VMTA_COMPLAINTS))
+			return ASN_GAUGE;	/* WinComplaints, ComplaintRate */
 		if (col >= PMTA_ENTITY_LATENCY_P50)
 			return ASN_UNSIGNED;
 		return ASN_GAUGE;
@@ -220,6 +225,8 @@ numeric_type(unsigned tab, unsigned col)
 		if (col == PMTA_REJECTION_COUNT)
 			return ASN_COUNTER64;
 		return col == PMTA_REJECTION_WIN_COUNT ? ASN_GAUGE : ASN_UNSIGNED;
+	case SNAP_COMPLAINT:
+		return col == PMTA_COMPLAINT_COUNT ? ASN_COUNTER64 : ASN_GAUGE;
 	case SNAP_LATENCY:
 		if (col == PMTA_LATENCY_COUNT)
 			return ASN_COUNTER64;
@@ -277,6 +284,7 @@ VALUE_FN(value_job, SNAP_JOB)
 VALUE_FN(value_bounce, SNAP_BOUNCE)
 VALUE_FN(value_deferral, SNAP_DEFERRAL)
 VALUE_FN(value_rejection, SNAP_REJECTION)
+VALUE_FN(value_complaint, SNAP_COMPLAINT)
 VALUE_FN(value_latency, SNAP_LATENCY)
 
 static void
@@ -351,6 +359,9 @@ static struct mib_table tables[] = {
 	T("pmtaRejectionTable", PMTA_OID_REJECTION_TABLE, PMTA_REJECTION_COL_FIRST,
 	  PMTA_REJECTION_COL_LAST, true, rows_rejection, value_rejection,
 	  ASN_UNSIGNED, ASN_OCTET_STR, ASN_OCTET_STR),
+	T("pmtaComplaintTable", PMTA_OID_COMPLAINT_TABLE, PMTA_COMPLAINT_COL_FIRST,
+	  PMTA_COMPLAINT_COL_LAST, true, rows_complaint, value_complaint,
+	  ASN_UNSIGNED, ASN_OCTET_STR),
 };
 
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))

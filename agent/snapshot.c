@@ -302,6 +302,7 @@ snapshot_build(struct snap_source *src)
 	    table_index(&s->tab[SNAP_BOUNCE], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_DEFERRAL], key_name_name2) < 0 ||
 	    table_index(&s->tab[SNAP_REJECTION], key_name_name2) < 0 ||
+	    table_index(&s->tab[SNAP_COMPLAINT], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_LATENCY], key_scope_name) < 0)
 		goto fail;
 	return s;

@@ -14,7 +14,7 @@
 #include "mib_index.h"
 #include "mib_oids.h"
 
-#define SNAP_COLS 18		/* enough for the widest table (domain/vmta: 17) */
+#define SNAP_COLS 22		/* enough for the widest table (domain: 21) */
 
 /*
  * A row of the domain, VirtualMTA, job, bounce, deferral, latency,
@@ -50,7 +50,7 @@ struct snap_table {
 
 enum snap_tab {
 	SNAP_CONN, SNAP_DOMAIN, SNAP_VMTA, SNAP_JOB, SNAP_BOUNCE, SNAP_DEFERRAL,
-	SNAP_LATENCY, SNAP_REJECTION, SNAP_NTABLES
+	SNAP_LATENCY, SNAP_REJECTION, SNAP_COMPLAINT, SNAP_NTABLES
 };
 
 /* A value of an accounting-based threshold metric, computed by the collector

@@ -21,8 +21,12 @@ snapshot_acct_view_free(void *av)
 	acct_view_free(av);
 }
 
+/*
+ * The complaint columns were appended after pmtaDomainUnicodeName, so they
+ * sit at different numbers in the two tables: the caller says where.
+ */
 static void
-entity_row(struct snap_row *r, const struct acct_entity_row *e)
+entity_row(struct snap_row *r, const struct acct_entity_row *e, unsigned col_complaints)
 {
 	memset(r, 0, sizeof(*r));
 	r->name = e->name;
@@ -40,6 +44,9 @@ entity_row(struct snap_row *r, const struct acct_entity_row *e)
 	r->col[PMTA_ENTITY_LATENCY_P50] = e->p50;
 	r->col[PMTA_ENTITY_LATENCY_P95] = e->p95;
 	r->col[PMTA_ENTITY_LATENCY_P99] = e->p99;
+	r->col[col_complaints] = e->complaints;
+	r->col[col_complaints + 1] = e->win_complaints;
+	r->col[col_complaints + 2] = e->complaint_rate;
 }
 
 static void
@@ -81,6 +88,24 @@ rejection_rows(struct snap_table *t, const struct acct_view *av)
 	return 0;
 }
 
+static int
+complaint_rows(struct snap_table *t, const struct acct_view *av)
+{
+	size_t i;
+
+	t->row = calloc(av->n_complaints ? av->n_complaints : 1, sizeof(*t->row));
+	if (!t->row)
+		return -1;
+	for (i = 0; i < av->n_complaints; i++) {
+		struct snap_row *r = &t->row[t->n++];
+
+		r->name = av->complaints[i].type;
+		r->col[PMTA_COMPLAINT_COUNT] = av->complaints[i].count;
+		r->col[PMTA_COMPLAINT_WIN_COUNT] = av->complaints[i].win_count;
+	}
+	return 0;
+}
+
 int
 snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 {
@@ -90,10 +115,10 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	s->rows_dropped = av->rows_dropped;
 	t = &s->tab[SNAP_DOMAIN];
 	for (i = 0; i < av->n_domains; i++)
-		entity_row(&t->row[t->n++], &av->domains[i]);
+		entity_row(&t->row[t->n++], &av->domains[i], PMTA_DOMAIN_COMPLAINTS);
 	t = &s->tab[SNAP_VMTA];
 	for (i = 0; i < av->n_vmtas; i++)
-		entity_row(&t->row[t->n++], &av->vmtas[i]);
+		entity_row(&t->row[t->n++], &av->vmtas[i], PMTA_VMTA_COMPLAINTS);
 	t = &s->tab[SNAP_JOB];
 	for (i = 0; i < av->n_jobs; i++) {
 		struct snap_row *r = &t->row[t->n++];
@@ -105,6 +130,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->col[PMTA_JOB_HARD_BOUNCED] = av->jobs[i].hard_bounced;
 		r->col[PMTA_JOB_SOFT_BOUNCED] = av->jobs[i].soft_bounced;
 		r->col[PMTA_JOB_DEFERRED] = av->jobs[i].deferred;
+		r->col[PMTA_JOB_COMPLAINTS] = av->jobs[i].complaints;
 	}
 
 	t = &s->tab[SNAP_BOUNCE];
@@ -136,7 +162,8 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->col[SNAP_DEFERRAL_LAST_SEEN_AT] = (uint64_t)av->deferrals[i].last_seen;
 	}
 
-	if (rejection_rows(&s->tab[SNAP_REJECTION], av) < 0)
+	if (rejection_rows(&s->tab[SNAP_REJECTION], av) < 0 ||
+	    complaint_rows(&s->tab[SNAP_COMPLAINT], av) < 0)
 		return -1;
 
 	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */

@@ -8,11 +8,12 @@
 
 /*
  * A packed slice: varint (slice number - previous slice's number), one byte
- * of flags (bit k: counter k is not 0; bit 4: latencies follow), a varint
+ * of flags (bit k: counter k is not 0; bit 7: latencies follow), a varint
  * per counter set, then when latencies follow: varint largest latency,
  * varint number of buckets, and (varint bucket, varint count) pairs.
  */
-#define HAS_LAT 0x10
+#define HAS_LAT 0x80
+_Static_assert(STATS_COUNTERS <= 7, "one flag bit per counter, below HAS_LAT");
 #define ENC_MAX(nb) (10 + 1 + 5 * STATS_COUNTERS + 5 + 5 + (size_t)(nb) * 8)
 
 static int64_t
@@ -245,7 +246,7 @@ slice_merge(uint8_t *out, int64_t delta, const struct dslice *d, const struct st
 static int
 late_merge(struct stats_window *w)
 {
-	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	const uint8_t *p = w->packed, *end = w->len ? w->packed + w->len : w->packed;	/* NULL + 0 is undefined */
 	struct stats_late *e = w->late;
 	size_t n = w->n_late, j = 0, at = 0;
 	int64_t prev = w->base, nprev;
@@ -341,7 +342,7 @@ stats_window_drop_before(struct stats_window *w, int64_t t)
 	oldest = slice_no(t);
 	prev = w->base;
 	p = w->packed;
-	end = w->packed + w->len;
+	end = w->len ? w->packed + w->len : w->packed;	/* NULL + 0 is undefined */
 	while (p < end) {
 		slice_decode(p, prev, &d);
 		if (d.no >= oldest)
@@ -383,7 +384,7 @@ stats_window_empty(const struct stats_window *w)
 uint32_t
 stats_window_slices(const struct stats_window *w)
 {
-	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	const uint8_t *p = w->packed, *end = w->len ? w->packed + w->len : w->packed;
 	int64_t prev = w->base;
 	uint32_t n = w->n_open;
 	struct dslice d;
@@ -467,7 +468,7 @@ void
 stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 		 struct stats_window_sum *out, struct stats_hist *hist)
 {
-	const uint8_t *p = w->packed, *end = w->packed + w->len;
+	const uint8_t *p = w->packed, *end = w->len ? w->packed + w->len : w->packed;
 	int64_t prev = w->base, from;
 	struct dslice d;
 	uint32_t i;

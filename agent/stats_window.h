@@ -28,6 +28,7 @@ enum stats_counter {
 	STATS_BOUNCED,
 	STATS_HARD_BOUNCED,
 	STATS_DEFERRED,
+	STATS_COMPLAINED,	/* f records (feedback-loop complaints) */
 	STATS_COUNTERS
 };
 

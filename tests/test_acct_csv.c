@@ -210,6 +210,52 @@ acct_csv_guide_b_line_keeps_spam_category(void **state)
 	free(l.text);
 }
 
+/*
+ * f records map by the header like every other type: feedbackType, rcpt,
+ * jobId and vmta where the record has them, empty where it has not (the
+ * guide's AOL line), a quoted userAgent with a comma kept whole.
+ */
+static void
+acct_csv_f_records_give_feedback_type_rcpt_job_vmta(void **state)
+{
+	static const struct {
+		const char *fb, *rcpt, *job, *vmta;
+		int64_t logged;
+	} want[] = {
+		{ "abuse", "jane.doe@yahoo.com", "spring-sale-0115", "vmta18", 1705312931 },
+		{ "", "", "", "", 1705313092 },
+		{ "Not-Spam", "john@outlook.com", "", "vmta21", 1705313250 },
+	};
+	struct acct_parser *p = acct_parser_new(0);
+	struct acct_header *h;
+	struct lines l;
+	size_t i;
+
+	(void)state;
+	fixture_load(&l, "f-arf.csv");
+	assert_int_equal(l.n, 4);
+	h = acct_header_parse(l.line[0], l.len[0]);
+	assert_non_null(h);
+	assert_int_equal(acct_header_columns(h), 12);
+	for (i = 0; i < 3; i++) {
+		struct acct_record r;
+		const char *why = NULL;
+
+		if (acct_parser_parse(p, h, l.line[i + 1], l.len[i + 1], &r, &why) != 0)
+			fail_msg("line %zu: %s", i + 2, why);
+		assert_field(r.type, "f");
+		assert_field(r.feedback_type, want[i].fb);
+		assert_field(r.rcpt, want[i].rcpt);
+		assert_field(r.job_id, want[i].job);
+		assert_field(r.vmta, want[i].vmta);
+		assert_field(r.dsn_status, "");
+		assert_int_equal(r.time_logged, want[i].logged);
+	}
+	acct_parser_free(p);
+	acct_header_free(h);
+	free(l.text);
+}
+
 static void
 acct_csv_quoted_comma_keeps_field(void **state)
 {
@@ -571,6 +617,7 @@ main(void)
 		cmocka_unit_test(acct_csv_real_b_record_with_header_columns_parses),
 		cmocka_unit_test(acct_csv_guide_sample_lines_parse_under_their_headers),
 		cmocka_unit_test(acct_csv_guide_b_line_keeps_spam_category),
+		cmocka_unit_test(acct_csv_f_records_give_feedback_type_rcpt_job_vmta),
 		cmocka_unit_test(acct_csv_quoted_comma_keeps_field),
 		cmocka_unit_test(acct_csv_doubled_quotes_become_one),
 		cmocka_unit_test(acct_csv_unneeded_quoted_columns_only_counted),

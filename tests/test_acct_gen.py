@@ -22,7 +22,7 @@ BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
 NOW = 1_760_000_000
 HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}
 FIGURES = ("acct_records", "acct_malformed", "all", "domains", "domain_unicode", "vmtas", "jobs",
-           "bounces", "deferrals", "rejections", "latency")
+           "bounces", "deferrals", "rejections", "complaints", "latency")
 
 
 def key_of(name):
@@ -119,6 +119,7 @@ def recount(d, now, window=900, hard=HARD):
     newest = {}
     rej = collections.defaultdict(collections.Counter)
     rej_newest, rej_tie = {}, set()
+    comp = collections.defaultdict(collections.Counter)
     for r in recs:
         t, tl = r["type"], when(r["timeLogged"])
         inwin = tl > now - window and tl <= now
@@ -145,6 +146,16 @@ def recount(d, now, window=900, hard=HARD):
                     lat_n[key] += 1
                     if inwin:
                         lat_all[key].append(lat)
+        if t == "f":
+            targets = [allc] + ([cnt["dom"][dom]] if dom else []) + ([cnt["vmta"][r["vmta"]]] if r.get("vmta") else [])
+            if r.get("jobId"):
+                targets.append(cnt["job"][r["jobId"]])
+            for c in targets:
+                c["complaints"] += 1
+                c["win_complaints"] += inwin
+            fb = r.get("feedbackType", "").lower()[:32] or "other"
+            comp[fb]["count"] += 1
+            comp[fb]["win_count"] += inwin
         if t in ("b", "rb") and dom and r.get("dsnStatus", "").split(" ")[0]:
             k = (dom, r["dsnStatus"].split(" ")[0])
             rej[k]["count"] += 1
@@ -172,9 +183,10 @@ def recount(d, now, window=900, hard=HARD):
     def entity(c, key):
         wd, wb, wt = c["win_delivered"], c["win_bounced"], c["win_deferred"]
         e = {k: c[k] for k in ("delivered", "bounced", "hard", "soft", "deferred", "remote_bounced",
-                               "win_delivered", "win_bounced", "win_deferred")}
+                               "win_delivered", "win_bounced", "win_deferred", "complaints", "win_complaints")}
         e["bounce_rate_bp"] = 10000 * wb // (wd + wb) if wd + wb else 0
         e["deferral_rate_bp"] = 10000 * wt // (wd + wt + wb) if wd + wt + wb else 0
+        e["complaint_rate_bp"] = 10000 * c["win_complaints"] // wd if wd else 0
         e.update({"latency_" + k: v for k, v in latency(key).items()})
         return e
 
@@ -184,7 +196,7 @@ def recount(d, now, window=900, hard=HARD):
         "domains": {k: entity(v, ("domains", k)) for k, v in sorted(cnt["dom"].items())},
         "domain_unicode": {k: unicode_of(k) for k in sorted(cnt["dom"])},
         "vmtas": {k: entity(v, ("vmtas", k)) for k, v in sorted(cnt["vmta"].items())},
-        "jobs": {k: {n: v[n] for n in ("delivered", "bounced", "hard", "soft", "deferred")}
+        "jobs": {k: {n: v[n] for n in ("delivered", "bounced", "hard", "soft", "deferred", "complaints")}
                  for k, v in sorted(cnt["job"].items())},
         "bounces": {k: {"class": "hard" if k in hard else "soft", "count": v["count"],
                         "win_count": v["win_count"]} for k, v in sorted(bounces.items())},
@@ -194,6 +206,7 @@ def recount(d, now, window=900, hard=HARD):
                         "category": None if k in rej_tie else rej_newest[k][2],
                         "class": None if k in rej_tie else "hard" if rej_newest[k][2] in hard else "soft",
                         "last_diag": None if k in rej_tie else rej_newest[k][1]} for k, v in sorted(rej.items())],
+        "complaints": {k: {"count": v["count"], "win_count": v["win_count"]} for k, v in sorted(comp.items())},
         "latency": {"all": latency(("all", "")),
                     "domains": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "domains"},
                     "vmtas": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "vmtas"}},
@@ -236,6 +249,20 @@ class FreshFiles(Case):
         self.assertEqual(exp["acct_records"], 3000)
         self.assertGreater(len(exp["domains"]), 20)
         self.assertGreater(len(exp["deferrals"]), 5)
+
+    def test_f_records_with_and_without_rcpt_job_vmta_and_every_feedback_type(self):
+        exp, recs = self.assert_matches_recount(NOW)
+        fs = [r for r in recs if r["type"] == "f"]
+        shapes = {(bool(r.get("rcpt")), bool(r.get("vmta")), bool(r.get("jobId"))) for r in fs}
+        self.assertLessEqual({(False, False, False), (True, False, False), (True, True, False),
+                              (True, True, True)}, shapes)
+        self.assertIn("Abuse", {r.get("feedbackType") for r in fs})
+        self.assertIn("", {r.get("feedbackType") for r in fs})
+        self.assertEqual(sum(v["count"] for v in exp["complaints"].values()), len(fs))
+        self.assertEqual(exp["all"]["complaints"], len(fs))
+        self.assertNotIn("Abuse", exp["complaints"])
+        self.assertTrue(any(v["complaints"] for v in exp["jobs"].values()))
+        self.assertTrue(any(v["complaint_rate_bp"] for v in exp["domains"].values()))
 
     def test_every_malformed_kind_present_and_next_line_read(self):
         _, bad = scan(self.d)

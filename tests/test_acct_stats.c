@@ -53,16 +53,20 @@ struct rec {
 	const char *rcpt, *cat, *status, *diag, *vmta, *job, *queue;
 };
 
+/* An f record's extra field: add() reads it when set. */
+static const char *feedback_type;
+
 static void
 add(struct acct_stats *s, const struct rec *x)
 {
 	/* Fields point into a scratch copy that is wiped after the call: nothing may be kept. */
-	char buf[8][512];
-	const char *src[8] = { x->type, x->rcpt, x->cat, x->status, x->diag, x->vmta, x->job, x->queue };
+	char buf[9][512];
+	const char *src[9] = { x->type, x->rcpt, x->cat, x->status, x->diag, x->vmta, x->job, x->queue,
+	    feedback_type };
 	struct acct_record r;
 	int i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 9; i++)
 		snprintf(buf[i], sizeof(buf[i]), "%s", src[i] ? src[i] : "");
 	r.type = fld(buf[0]);
 	r.time_logged = x->logged;
@@ -74,6 +78,7 @@ add(struct acct_stats *s, const struct rec *x)
 	r.vmta = fld(buf[5]);
 	r.job_id = fld(buf[6]);
 	r.queue = fld(buf[7]);
+	r.feedback_type = fld(buf[8]);
 	acct_stats_add(s, &r);
 	memset(buf, 'X', sizeof(buf));
 }
@@ -145,6 +150,17 @@ rejection_row(const struct acct_view *v, const char *dom, const char *status)
 	return NULL;
 }
 
+static const struct acct_complaint_row *
+complaint_row(const struct acct_view *v, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_complaints; i++)
+		if (strcmp(v->complaints[i].type, type) == 0)
+			return &v->complaints[i];
+	return NULL;
+}
+
 static const struct acct_job_row *
 job_row(const struct acct_view *v, const char *id)
 {
@@ -156,7 +172,7 @@ job_row(const struct acct_view *v, const char *id)
 	return NULL;
 }
 
-/* d, b, t, rb fill their columns in domain, vmta and "all" rows; tq, r, f, rs, unknown fill none. */
+/* d, b, t, rb, f fill their columns in domain, vmta and "all" rows; tq, r, rs, unknown fill none. */
 static void
 acct_stats_types_fill_their_columns_only(void **state)
 {
@@ -190,12 +206,16 @@ acct_stats_types_fill_their_columns_only(void **state)
 	assert_int_equal(d->bounced, 1);
 	assert_int_equal(d->deferred, 1);
 	assert_int_equal(d->remote_bounced, 1);
+	assert_int_equal(d->complaints, 1);
+	assert_int_equal(v->all.complaints, 1);
 	assert_int_equal(v->all.delivered, 2);
 	assert_int_equal(v->all.bounced, 1);
 	assert_int_equal(v->all.deferred, 1);
 	assert_int_equal(v->all.remote_bounced, 1);
 	assert_string_equal(v->all.name, "all");
-	assert_int_equal(v->n_vmtas, 2);	/* v3 only had types that create no row */
+	assert_int_equal(v->n_vmtas, 3);	/* v3's f record made its row */
+	assert_int_equal(vmta_row(v, "v3")->complaints, 1);
+	assert_int_equal(vmta_row(v, "v3")->delivered, 0);
 	assert_int_equal(vmta_row(v, "v1")->delivered, 2);
 	assert_int_equal(vmta_row(v, "v1")->bounced, 1);
 	assert_int_equal(vmta_row(v, "v2")->deferred, 1);
@@ -203,6 +223,111 @@ acct_stats_types_fill_their_columns_only(void **state)
 	/* rb is not a b: no bounce row of its own, one for the b. */
 	assert_int_equal(v->n_bounces, 1);
 	assert_int_equal(bounce_row(v, "bad-mailbox")->count, 1);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
+/*
+ * f records count by the complaining recipient's domain, VirtualMTA and job
+ * where they carry them, and by feedback type (case folded, "other" when
+ * empty); a complaint rate is complaints over deliveries in the window.
+ */
+static void
+acct_stats_complaints_by_domain_vmta_job_and_type(void **state)
+{
+	static const struct rec recs[] = {
+		{ "d", NOW - 10, 0, "a@Gmail.com", NULL, NULL, NULL, "v1", "j1", NULL },
+		{ "d", NOW - 10, 0, "b@gmail.com", NULL, NULL, NULL, "v1", "j1", NULL },
+		{ "d", NOW - 10, 0, "c@gmail.com", NULL, NULL, NULL, "v1", "j1", NULL },
+		{ "d", NOW - 10, 0, "d@gmail.com", NULL, NULL, NULL, "v1", "j1", NULL },
+		{ "f", NOW - 5, 0, "a@gmail.com", NULL, NULL, NULL, "v1", "j1", NULL },
+		{ "f", NOW - 5, 0, "b@GMAIL.COM", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ "f", NOW - 5, 0, "c@yahoo.com", NULL, NULL, NULL, NULL, "j2", NULL },
+		{ "f", NOW - 5, 0, NULL, NULL, NULL, NULL, "v2", NULL, NULL },
+		/* Older than the window: totals only. */
+		{ "f", NOW - 3600, 0, "e@gmail.com", NULL, NULL, NULL, "v1", NULL, NULL },
+	};
+	static const char *const types[] = {
+		NULL, NULL, NULL, NULL, "abuse", "Abuse", "not-spam", NULL, "fraud",
+	};
+	struct acct_stats *s = stats_at(NULL, NOW);
+	const struct acct_entity_row *g;
+	struct acct_window w;
+	struct acct_view *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		feedback_type = types[i];
+		add(s, &recs[i]);
+	}
+	feedback_type = NULL;
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	g = domain_row(v, "gmail.com");
+	assert_non_null(g);
+	assert_int_equal(g->complaints, 3);
+	assert_int_equal(g->win_complaints, 2);
+	assert_int_equal(g->complaint_rate, 5000);	/* 2 over 4 delivered */
+	assert_int_equal(domain_row(v, "yahoo.com")->complaints, 1);
+	assert_int_equal(domain_row(v, "yahoo.com")->complaint_rate, 0);	/* none delivered */
+	assert_int_equal(vmta_row(v, "v1")->complaints, 2);
+	assert_int_equal(vmta_row(v, "v1")->win_complaints, 1);
+	assert_int_equal(vmta_row(v, "v1")->complaint_rate, 2500);
+	assert_int_equal(vmta_row(v, "v2")->complaints, 1);
+	assert_int_equal(job_row(v, "j1")->complaints, 1);
+	assert_int_equal(job_row(v, "j2")->complaints, 1);
+	assert_int_equal(job_row(v, "j2")->delivered, 0);
+	assert_int_equal(v->all.complaints, 5);
+	assert_int_equal(v->all.win_complaints, 4);
+	assert_int_equal(v->all.complaint_rate, 10000);
+	assert_int_equal(v->n_complaints, 4);
+	assert_int_equal(complaint_row(v, "abuse")->count, 2);
+	assert_int_equal(complaint_row(v, "abuse")->win_count, 2);
+	assert_int_equal(complaint_row(v, "not-spam")->count, 1);
+	assert_int_equal(complaint_row(v, "other")->count, 1);
+	assert_int_equal(complaint_row(v, "fraud")->count, 1);
+	assert_int_equal(complaint_row(v, "fraud")->win_count, 0);
+	assert_null(complaint_row(v, "Abuse"));
+	/* The alarm engine's window sees the same counts and the same rate. */
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_DOMAIN, "gmail.com", 900, NOW, &w), 0);
+	assert_int_equal(w.complaints, 2);
+	assert_int_equal(w.delivered, 4);
+	assert_int_equal(acct_window_complaint_rate(&w), 5000);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
+/*
+ * A feedback type longer than 32 bytes is cut, a byte outside [A-Za-z0-9-]
+ * is written '_'; the table is bounded by max_rows.
+ */
+static void
+acct_stats_complaint_types_capped_and_bounded(void **state)
+{
+	static const struct acct_stats_config c = { .max_rows = 3 };
+	static const char *const types[] = {
+		"a-feedback-type-much-longer-than-thirty-two-bytes", "Not Spam!\001", "abuse", "virus",
+	};
+	struct rec f = { "f", NOW, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct acct_stats *s = stats_at(&c, NOW);
+	struct acct_view *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		feedback_type = types[i];
+		add(s, &f);
+	}
+	feedback_type = NULL;
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_complaints, 3);
+	assert_non_null(complaint_row(v, "a-feedback-type-much-longer-than"));
+	assert_non_null(complaint_row(v, "not_spam__"));
+	assert_null(complaint_row(v, "virus"));
+	assert_int_equal(v->refused[ACCT_TAB_COMPLAINT], 1);
+	assert_int_equal(v->all.complaints, 4);
 	acct_view_free(v);
 	acct_stats_free(s);
 }
@@ -879,7 +1004,7 @@ static void
 acct_stats_window_query_up_to_an_hour(void **state)
 {
 	struct acct_stats *s = stats_at(NULL, NOW);
-	struct acct_window w = { 99, 99, 99, 99, 99 };
+	struct acct_window w = { 99, 99, 99, 99, 99, 99 };
 	int i;
 
 	(void)state;
@@ -979,6 +1104,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(acct_stats_types_fill_their_columns_only),
+		cmocka_unit_test(acct_stats_complaints_by_domain_vmta_job_and_type),
+		cmocka_unit_test(acct_stats_complaint_types_capped_and_bounded),
 		cmocka_unit_test(acct_stats_domain_is_after_last_at_one_row_per_spelling),
 		cmocka_unit_test(acct_stats_custom_hard_list_splits_bounces),
 		cmocka_unit_test(acct_stats_default_hard_list_is_the_four_categories),

@@ -84,6 +84,10 @@ def compare(env, exp):
                     problems.append(f"{key} {name} {k}: agent {row.get(col)}, expected {want[k]}")
             if key == "domains":
                 check(f"domains {name} pmtaDomainUnicodeName", row.get(18), exp["domain_unicode"][name])
+            # The complaint columns, appended after each table's last column.
+            first = 19 if key == "domains" else 18
+            for col, k in ((first, "complaints"), (first + 1, "win_complaints"), (first + 2, "complaint_rate_bp")):
+                check(f"{key} {name} {k}", row.get(col), want[k])
         extra = [k for k in rows if k[0].decode(errors="replace") not in
                  {index_name(n).decode(errors="replace") for n in exp[key]}]
         if extra:
@@ -91,7 +95,8 @@ def compare(env, exp):
     jobs = walk_table(env, 7)
     for name, want in exp["jobs"].items():
         row = jobs.get((index_name(name),), {})
-        for col, k in ((3, "delivered"), (4, "bounced"), (5, "hard"), (6, "soft"), (7, "deferred")):
+        for col, k in ((3, "delivered"), (4, "bounced"), (5, "hard"), (6, "soft"), (7, "deferred"),
+                       (8, "complaints")):
             check(f"job {name} {k}", row.get(col), want[k])
     check("job rows", len(jobs), len(exp["jobs"]))
     bounces = walk_table(env, 8)
@@ -120,6 +125,12 @@ def compare(env, exp):
             check(f"{what} class", row.get(6), {"hard": "1", "soft": "2"}[want["class"]])
             check(f"{what} diag", row.get(7), want["last_diag"])
     check("rejection rows", len(rejs), len(exp["rejections"]))
+    comps = walk_table(env, 14)
+    for typ, want in exp["complaints"].items():
+        row = comps.get((index_name(typ),), {})
+        check(f"complaint {typ} count", row.get(2), want["count"])
+        check(f"complaint {typ} win", row.get(3), want["win_count"])
+    check("complaint rows", len(comps), len(exp["complaints"]))
     lat = walk_table(env, 10)
     lat_exp = [((1, b"all"), exp["latency"]["all"])]
     lat_exp += [((2, index_name(n)), v) for n, v in exp["latency"]["domains"].items()]

@@ -14,7 +14,7 @@ N = {name: f"{ROOT}.0.{i}" for i, name in enumerate(
     ["pmtaApiDown", "pmtaApiUp", "pmtaQueueHigh", "pmtaQueueHighClear", "pmtaBounceRateHigh",
      "pmtaBounceRateHighClear", "pmtaDeferralRateHigh", "pmtaDeferralRateHighClear", "pmtaLatencyHigh",
      "pmtaLatencyHighClear", "pmtaConnectionsHigh", "pmtaConnectionsHighClear", "pmtaAcctStalled",
-     "pmtaAcctStalledClear"], start=1)}
+     "pmtaAcctStalledClear", "pmtaComplaintRateHigh", "pmtaComplaintRateHighClear"], start=1)}
 ALARM = f"{ROOT}.1.11.1"   # pmtaAlarmEntry
 
 SCEN = {
@@ -132,6 +132,34 @@ def test_gmail_bounce_rate_seed_rule():
         assert vb(traps_of(env, N["pmtaBounceRateHighClear"])[0], 6) == str(10 * 10000 // 410)
 
 
+def test_gmail_complaint_rate_rule():
+    """Complaints (f records) per delivery, like Gmail's published spam-rate limit, with min= and the clear."""
+    with Env("alarm-complaint") as env:
+        setup(env, "pmtaThreshold gmail-complaints complaintRate domain:gmail.com warn=1% crit=3% min=100\n")
+        now = time.time()
+        acct = env.path("acct/acct-2026-01-01-0000.csv")
+        with open(acct, "a") as f:     # 3 complaints on 99 deliveries: below min=100, no alarm
+            f.write("".join(record("d", f"u{i}@gmail.com", now - 30) for i in range(99)))
+            f.write("".join(record("f", f"u{i}@Gmail.com", now - 25, status="") for i in range(3)))
+            f.write("".join(record("f", f"y{i}@yahoo.com", now - 25, status="") for i in range(40)))
+        wait_for(lambda: env.get("pmtaAgentAcctRecords.0") == "142", 10, "142 records")
+        time.sleep(1.5)
+        assert traps_of(env, N["pmtaComplaintRateHigh"]) == []
+        with open(acct, "a") as f:     # the 100th delivery: 3 / 100 = 300 basis points, critical
+            f.write(record("d", "v@gmail.com", now - 20))
+        wait_for(lambda: len(traps_of(env, N["pmtaComplaintRateHigh"])) >= 1, 10, "complaint rate raise")
+        t = traps_of(env, N["pmtaComplaintRateHigh"])[0]
+        assert (vb(t, 2), vb(t, 4), vb(t, 5), vb(t, 6), vb(t, 7)) == \
+            ("gmail-complaints", "domain:gmail.com", "2", "300", "300"), t
+        rows = env.table("pmtaDomainTable")
+        assert any(r.get("pmtaDomainComplaints") == "3" and r.get("pmtaDomainComplaintRate") == "300"
+                   for r in rows), rows
+        with open(acct, "a") as f:     # 3 / 500 = 60, under 90% of warn=1%: cleared
+            f.write("".join(record("d", f"w{i}@gmail.com", now - 10) for i in range(400)))
+        wait_for(lambda: len(traps_of(env, N["pmtaComplaintRateHighClear"])) == 1, 10, "complaint rate clear")
+        assert vb(traps_of(env, N["pmtaComplaintRateHighClear"])[0], 6) == "60"
+
+
 def test_snmpd_restart_resends_active_alarms():
     with Env("alarm-restart") as env:
         setup(env, "pmtaThreshold conn connUtilization instance warn=5 crit=50\n")
@@ -184,5 +212,6 @@ def test_storm_is_rate_limited_but_table_complete():
 
 if __name__ == "__main__":
     main([test_queue_threshold_levels_hysteresis_and_varbinds, test_gmail_bounce_rate_seed_rule,
+          test_gmail_complaint_rate_rule,
           test_snmpd_restart_resends_active_alarms, test_api_down_and_up,
           test_reload_keeps_clears_and_refuses_bad_config, test_storm_is_rate_limited_but_table_complete])

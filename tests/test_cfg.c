@@ -215,7 +215,18 @@ cfg_threshold_scope_forms(void **state)
 	assert_int_equal(parse(c, "pmtaThreshold", "v1 latencyP95 vmta:vmta1 warn=300 crit=900", err), 0);
 	assert_int_equal(parse(c, "pmtaThreshold", "a1 apiDown instance warn=2 crit=5", err), 0);
 	assert_int_equal(parse(c, "pmtaThreshold", "h1 hardBounceRate instance warn=0.5% crit=1.5%", err), 0);
-	assert_int_equal(c->n_th, 7);
+	/* Gmail's published spam-rate limit (0.3%) over the longest window there is. */
+	assert_int_equal(parse(c, "pmtaThreshold", "g1 complaintRate domain:Gmail.com warn=0.1% crit=0.3% "
+	    "window=3600 min=1000", err), 0);
+	assert_int_equal(c->n_th, 8);
+	assert_int_equal(c->th[7].metric, CFG_METRIC_COMPLAINT_RATE);
+	assert_string_equal(c->th[7].scope_name, "gmail.com");
+	assert_int_equal(c->th[7].warn, 10);
+	assert_int_equal(c->th[7].crit, 30);
+	assert_int_equal(c->th[7].window, 3600);
+	assert_int_equal(c->th[7].min_samples, 1000);
+	assert_true(cfg_metric_is_rate(CFG_METRIC_COMPLAINT_RATE));
+	assert_string_equal(cfg_metric_name(CFG_METRIC_COMPLAINT_RATE), "complaintRate");
 	assert_null(c->th[1].scope_name);
 	assert_int_equal(c->th[1].scope, CFG_SCOPE_QUEUE);
 	assert_string_equal(c->th[2].scope_name, "gmail.com/vmta1");
@@ -291,7 +302,11 @@ cfg_threshold_rejects_mistakes(void **state)
 		  "metric bounceRate cannot apply to scope 'queue:x/y'" },
 		{ "r nosuch instance warn=1 crit=2",
 		  "unknown metric 'nosuch': queuedRcpt, bounceRate, hardBounceRate, deferralRate, "
-		  "latencyP95, connUtilization, apiDown, acctStalled" },
+		  "complaintRate, latencyP95, connUtilization, apiDown, acctStalled" },
+		{ "r complaintRate queue:x/y warn=0.1% crit=0.3%",
+		  "metric complaintRate cannot apply to scope 'queue:x/y'" },
+		{ "r complaintRate instance warn=0.1 crit=0.3%",
+		  "bad value in 'warn=0.1' (rates are written with %, e.g. warn=3%)" },
 		{ "r apiDown domain:x warn=1 crit=2", "metric apiDown cannot apply to scope 'domain:x'" },
 		{ "r bounceRate instance warn=3% crit=5% window=7200", "bad value in 'window=7200'" },
 		{ "r queuedRcpt instance warn=1 crit=2 window=60",

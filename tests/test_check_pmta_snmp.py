@@ -175,7 +175,7 @@ SCEN = {
 
 # recipients per (domain, record type); gmail deliveries take 30 s, yahoo's 300 s
 MAIL = {
-    ("gmail.com", "d"): 100, ("gmail.com", "b"): 10,
+    ("gmail.com", "d"): 100, ("gmail.com", "b"): 10, ("gmail.com", "f"): 2,
     ("yahoo.com", "d"): 40, ("yahoo.com", "t"): 10,
     (LONG_DOMAIN, "d"): 3,
 }
@@ -188,7 +188,7 @@ def record(kind, rcpt, t, latency):
     ts = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(t))
     tq = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(t - latency))
     status, cat = {"d": ("2.0.0 (success)", ""), "b": ("5.1.1 (bad mailbox)", "bad-mailbox"),
-                   "t": ("4.7.0 (try later)", "")}[kind]
+                   "t": ("4.7.0 (try later)", ""), "f": ("", "")}[kind]
     dom = rcpt.split("@")[1]
     return (f"{kind},{ts},{tq},bounce@example.org,{rcpt},,relayed,{status},smtp;250 ok,mx (1.2.3.4),{cat},"
             f"api,src,smtp,10.0.0.1,1.2.3.4,\"8BITMIME,SIZE\",1000,vmta1,job1,,{dom}/vmta1,pool\r\n")
@@ -320,6 +320,34 @@ def test_deferral_rate_of_domain(w):
     expect(w, 0, "PMTA DEFERRAL RATE OK - ", "-m", "deferral-rate", "-d", "yahoo.com", "-w", "50", "-c", "60")
 
 
+def test_complaint_rate_of_domain_and_instance(w):
+    d, f = MAIL[("gmail.com", "d")], MAIL[("gmail.com", "f")]
+    bp = f * 10000 // d
+    assert w.env.get('pmtaDomainComplaintRate.1."gmail.com"') == str(bp)
+    pct = cp.fmt_num(bp / 100.0)
+    # Gmail's published limits: warn at 0.1 %, critical at 0.3 %
+    out = expect(w, 2, "PMTA COMPLAINT RATE CRITICAL - ", "-m", "complaint-rate", "-d", "gmail.com",
+                 "-w", "0.1", "-c", "0.3")
+    assert f"complaint rate {pct}% for gmail.com on mta1 ({f} complaints on {d} delivered in the last 900 s)" in out, out
+    p = perfdata(out)
+    assert p["complaint_rate"] == [pct + "%", "0.1", "0.3", "0", ""], out
+    assert p["complaints"][0] == str(f) and p["delivered"][0] == str(d), out
+    expect(w, 1, "PMTA COMPLAINT RATE WARNING - ", "-m", "complaint-rate", "-d", "gmail.com", "-w", "1", "-c", "3")
+    expect(w, 0, "PMTA COMPLAINT RATE OK - ", "-m", "complaint-rate", "-d", "gmail.com", "-w", "3")
+    # -M counts deliveries
+    expect(w, 0, "PMTA COMPLAINT RATE OK - ", "-m", "complaint-rate", "-d", "gmail.com", "-c", "1", "-M", str(d + 1))
+    expect(w, 2, "PMTA COMPLAINT RATE CRITICAL - ", "-m", "complaint-rate", "-d", "gmail.com", "-c", "1", "-M", str(d))
+    # a domain without complaints
+    out = expect(w, 0, "PMTA COMPLAINT RATE OK - ", "-m", "complaint-rate", "-d", "yahoo.com", "-w", "0")
+    assert "complaint rate 0% for yahoo.com" in out, out
+    # the instance: summed over the VirtualMTA rows
+    dall = sum(n for (_, k), n in MAIL.items() if k == "d")
+    ipct = cp.fmt_num(math.floor(f * 10000 / dall) / 100)
+    out = expect(w, 1, "PMTA COMPLAINT RATE WARNING - ", "-m", "complaint-rate", "-w", "1", "-c", "2")
+    assert f"complaint rate {ipct}% for mta1 ({f} complaints on {dall} delivered" in out, out
+    expect(w, 3, "PMTA COMPLAINT RATE UNKNOWN - ", "-m", "complaint-rate", "-d", "nosuch.example")
+
+
 def test_rates_of_instance_sum_the_vmta_rows(w):
     d = sum(n for (_, k), n in MAIL.items() if k == "d")
     b = sum(n for (_, k), n in MAIL.items() if k == "b")
@@ -439,7 +467,8 @@ def test_help_documents_every_option(w):
     r = subprocess.run([sys.executable, PLUGIN, "--help"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 0, r
     for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-w", "-c", "-M",
-                 "queue", "bounce-rate", "deferral-rate", "latency", "api", "@10:20", "~:10", "UNKNOWN"]:
+                 "queue", "bounce-rate", "deferral-rate", "complaint-rate", "latency", "api", "@10:20", "~:10",
+                 "UNKNOWN"]:
         assert word in r.stdout, word
     assert os.access(PLUGIN, os.X_OK)
 
@@ -466,7 +495,8 @@ UNIT = [test_range_outcomes_follow_the_plugin_guidelines, test_range_bounds_and_
         test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows, test_status_line_escapes_pipe_and_newlines,
         test_conf_quote_escapes_quotes_and_backslashes_and_refuses_line_breaks]
 LIVE = [test_queue_of_instance_ok_warning_critical, test_queue_of_domain, test_bounce_rate_of_domain,
-        test_deferral_rate_of_domain, test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
+        test_deferral_rate_of_domain, test_complaint_rate_of_domain_and_instance,
+        test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
         test_long_domain_is_found_by_its_full_name, test_api_status, test_snmpv3_authpriv,
         test_secrets_stay_out_of_the_snmp_tools_argv, test_queue_of_an_instance_never_polled_is_unknown,
         test_unknown_for_missing_rows_and_dead_agents, test_bad_arguments_are_unknown,

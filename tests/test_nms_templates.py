@@ -672,7 +672,8 @@ def check_zabbix(mib):
                 for d in t.get("dependencies", []):
                     check((d["name"], d["expression"]) in trig, f"{where}: dependency {d['name']!r} names no trigger")
     for table in ("pmtaInstanceTable", "pmtaQueueTable", "pmtaDomainTable", "pmtaVmtaTable",
-                  "pmtaBounceTable", "pmtaDeferralTable", "pmtaRejectionTable", "pmtaLatencyTable"):
+                  "pmtaBounceTable", "pmtaDeferralTable", "pmtaRejectionTable", "pmtaComplaintTable",
+                  "pmtaLatencyTable"):
         check(table in tables_done, f"{path}: no discovery rule for {table}")
 
     # The triggers the integration promises.
@@ -682,7 +683,10 @@ def check_zabbix(mib):
          for t in p.get("trigger_prototypes", [])]))
     for what, needle in (("API status", "pmta.instance.api.status"), ("queue", "pmta.instance.queued.rcpt"),
                          ("bounce rate", "{$PMTA.BOUNCE.RATE.WARN"), ("deferral rate", "{$PMTA.DEFERRAL.RATE.WARN"),
-                         ("latency P95", "{$PMTA.LATENCY.P95.WARN")):
+                         ("latency P95", "{$PMTA.LATENCY.P95.WARN"),
+                         ("complaint rate", "{$PMTA.COMPLAINT.RATE.WARN"),
+                         ("domain complaint rate", "pmta.domain.complaint.rate["),
+                         ("VirtualMTA complaint rate", "pmta.vmta.complaint.rate[")):
         check(needle in all_expr, f"{path}: a trigger on {what}")
     print(f"ok - Zabbix template: {len(items)} items, {len(tpl.get('discovery_rules', []))} discovery rules, "
           f"{len(valuemaps)} value maps, {len(trap_items)} trap items")

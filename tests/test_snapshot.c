@@ -138,6 +138,64 @@ snapshot_indexes_ascend_in_walk_order(void **state)
 	snapshot_free(s);
 }
 
+/*
+ * The complaint columns were appended after each table's last column:
+ * domain 19..21 (after pmtaDomainUnicodeName), VirtualMTA 18..20, job 8;
+ * the complaint-type rows are indexed by their type.
+ */
+static void
+snapshot_complaints_land_in_their_appended_columns(void **state)
+{
+	static const char *const dom[] = { "gmail.com" };
+	static struct acct_entity_row vmta = {
+		.name = "vmta1", .delivered = 7, .complaints = 5, .win_complaints = 4, .complaint_rate = 31,
+	};
+	static struct acct_job_row job = { .name = "job1", .complaints = 2 };
+	static struct acct_complaint_row comp[] = {
+		{ "not-spam", 1, 0 }, { "abuse", 9, 3 },
+	};
+	struct acct_view *v = fixture_acct_domains(dom, 1);
+	struct snap_instance *s;
+	const struct snap_row *r;
+	const struct mib_rows *ix;
+
+	(void)state;
+	assert_non_null(v);
+	v->domains[0].complaints = 3;
+	v->domains[0].win_complaints = 2;
+	v->domains[0].complaint_rate = 200;
+	v->vmtas = calloc(1, sizeof(*v->vmtas));
+	v->jobs = calloc(1, sizeof(*v->jobs));
+	v->complaints = calloc(2, sizeof(*v->complaints));
+	assert_true(v->vmtas && v->jobs && v->complaints);
+	v->vmtas[0] = vmta;
+	v->n_vmtas = 1;
+	v->jobs[0] = job;
+	v->n_jobs = 1;
+	memcpy(v->complaints, comp, sizeof(comp));
+	v->n_complaints = 2;
+	s = fixture_instance(1, NULL, 0, NULL, 0, v);
+	assert_non_null(s);
+	r = row_named(&s->tab[SNAP_DOMAIN], "gmail.com");
+	assert_int_equal(r->col[PMTA_DOMAIN_COMPLAINTS], 3);
+	assert_int_equal(r->col[PMTA_DOMAIN_WIN_COMPLAINTS], 2);
+	assert_int_equal(r->col[PMTA_DOMAIN_COMPLAINT_RATE], 200);
+	r = row_named(&s->tab[SNAP_VMTA], "vmta1");
+	assert_int_equal(r->col[PMTA_VMTA_COMPLAINTS], 5);
+	assert_int_equal(r->col[PMTA_VMTA_WIN_COMPLAINTS], 4);
+	assert_int_equal(r->col[PMTA_VMTA_COMPLAINT_RATE], 31);
+	assert_int_equal(r->col[PMTA_VMTA_DELIVERED], 7);
+	r = row_named(&s->tab[SNAP_JOB], "job1");
+	assert_int_equal(r->col[PMTA_JOB_COMPLAINTS], 2);
+	ix = &s->tab[SNAP_COMPLAINT].idx;
+	assert_int_equal(ix->n, 2);
+	r = ix->row[0].data;	/* "abuse" sorts first: shorter index */
+	assert_string_equal(r->name, "abuse");
+	assert_int_equal(r->col[PMTA_COMPLAINT_COUNT], 9);
+	assert_int_equal(r->col[PMTA_COMPLAINT_WIN_COUNT], 3);
+	snapshot_free(s);
+}
+
 static void
 snapshot_free_accepts_null(void **state)
 {
@@ -154,6 +212,7 @@ main(void)
 		cmocka_unit_test(snapshot_merge_sums_two_api_spellings_of_one_domain),
 		cmocka_unit_test(snapshot_merge_keeps_job_ids_that_differ_in_case_apart),
 		cmocka_unit_test(snapshot_indexes_ascend_in_walk_order),
+		cmocka_unit_test(snapshot_complaints_land_in_their_appended_columns),
 		cmocka_unit_test(snapshot_free_accepts_null),
 	};
 

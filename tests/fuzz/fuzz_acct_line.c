@@ -54,7 +54,7 @@ record_check(const struct acct_record *r)
 		abort();
 	fuzz_sink += field_touch(&r->type) + field_touch(&r->rcpt) + field_touch(&r->bounce_cat) +
 	    field_touch(&r->dsn_status) + field_touch(&r->dsn_diag) + field_touch(&r->vmta) +
-	    field_touch(&r->job_id) + field_touch(&r->queue);
+	    field_touch(&r->job_id) + field_touch(&r->queue) + field_touch(&r->feedback_type);
 }
 
 /* Parses one line; a refusal must say why and leave the record untouched. */

@@ -21,7 +21,7 @@ static const char *const default_hard[] = {
 
 static const char *const table_what[ACCT_TABLES] = {
 	"domain", "VirtualMTA", "job", "bounce category", "deferral", "rejection",
-	"complaint type",
+	"complaint type", "queue", "queue route",
 };
 
 /* Totals of a row since start; which ones a row uses depends on its table. */
@@ -330,6 +330,12 @@ domain_key(struct acct_stats *s, char *dst, const char *src, size_t len)
 }
 
 static size_t
+cache_key(void *cache, const char *in, size_t len, char *out)
+{
+	return domain_cache_key(cache, in, len, out);
+}
+
+static size_t
 cap_name(size_t len)
 {
 	return len > ACCT_NAME_MAX ? ACCT_NAME_MAX : len;
@@ -467,6 +473,48 @@ complaint_count(struct acct_stats *s, const struct acct_record *r)
 	    r->time_logged, -1);
 }
 
+/*
+ * The record's queue key into out (DOMAIN_IDN_MAX + 1 bytes), 0 when it has
+ * none. A record with a queue column names it, and a d, b or t record then
+ * teaches the route table which queue its (domain, vmta) goes through; a
+ * record without one (f records, rb records as some versions write them)
+ * takes the queue its (domain, vmta) last went through, if any was seen.
+ */
+static size_t
+queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const char *dom,
+	  size_t dl, char *out)
+{
+	char key[DOMAIN_IDN_MAX + 1 + ACCT_NAME_MAX];
+	size_t ql = 0, vl = cap_name(r->vmta.len);
+	struct row *route;
+
+	if (r->queue.len)
+		ql = domain_idn_queue_key(cache_key, s->domains, r->queue.p, r->queue.len, out);
+	if (!dl || !vl || (ql && k != K_D && k != K_B && k != K_T))
+		return ql;
+	memcpy(key, dom, dl);
+	key[dl] = '\0';
+	memcpy(key + dl + 1, r->vmta.p, vl);
+	if (!ql) {
+		route = table_find(&s->tab[ACCT_TAB_ROUTE], key, dl + 1 + vl,
+		    base_fnv1a(key, dl + 1 + vl));
+		if (!route || !route->diag)
+			return 0;
+		route->touched = s->now;
+		ql = strlen(route->diag);
+		memcpy(out, route->diag, ql + 1);
+		return ql;
+	}
+	route = table_get(s, ACCT_TAB_ROUTE, key, dl + 1 + vl);
+	if (route) {
+		route->touched = s->now;
+		/* Mostly the same queue again: no copy then. */
+		if (!route->diag || strcmp(route->diag, out) != 0)
+			text_set(&route->diag, out, ql, DOMAIN_IDN_MAX);
+	}
+	return ql;
+}
+
 void
 acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 {
@@ -474,8 +522,8 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		[C_D] = STATS_DELIVERED, [C_B] = STATS_BOUNCED, [C_DF] = STATS_DEFERRED,
 		[C_RB] = STATS_COUNTERS, [C_CP] = STATS_COMPLAINED,
 	};
-	char dom[DOMAIN_IDN_MAX + 1];
-	size_t dl = 0;
+	char dom[DOMAIN_IDN_MAX + 1], queue[DOMAIN_IDN_MAX + 1];
+	size_t dl = 0, ql;
 	enum kind k = record_kind(&r->type);
 	enum stats_counter win;
 	bool hard = false;
@@ -507,6 +555,10 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 	if (r->vmta.len)
 		row_count(s, table_get(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len)), k, win,
 		    hard, r->time_logged, lat);
+	ql = queue_key(s, r, k, dom, dl, queue);
+	if (ql)
+		row_count(s, table_get(s, ACCT_TAB_QUEUE, queue, ql), k, win, hard, r->time_logged,
+		    lat);
 	/* Job rows have no remote-bounce column: an rb record adds nothing there. */
 	if (r->job_id.len && k != K_RB)
 		row_count(s, table_get(s, ACCT_TAB_JOB, r->job_id.p, cap_name(r->job_id.len)), k,
@@ -672,6 +724,23 @@ view_domains_vmtas(struct acct_stats *s, struct acct_view *v, struct strbuf *sb,
 		v->vmtas[k++].name = OFF(str_add(sb, t->slot[i].r->key, t->slot[i].r->key_len));
 	}
 	v->n_vmtas = k;
+	t = &s->tab[ACCT_TAB_QUEUE];
+	for (i = 0, k = 0; v->queues && i < t->cap; i++) {
+		const struct row *r = t->slot[i].r;
+		const char *slash;
+
+		if (!r)
+			continue;
+		slash = memrchr(r->key, '/', r->key_len);
+		entity_fill(s, r, &v->queues[k].e, now);
+		v->queues[k].e.name = OFF(str_add(sb, r->key, r->key_len));
+		v->queues[k].domain = OFF(str_add(sb, r->key, slash ? (size_t)(slash - r->key) :
+		    r->key_len));
+		v->queues[k].vmta = OFF(str_add(sb, slash ? slash + 1 : "", slash ?
+		    r->key_len - (size_t)(slash + 1 - r->key) : 0));
+		k++;
+	}
+	v->n_queues = k;
 }
 
 static void
@@ -802,6 +871,11 @@ view_resolve(struct acct_view *v)
 		AT(v->domains[i].name);
 	for (i = 0; i < v->n_vmtas; i++)
 		AT(v->vmtas[i].name);
+	for (i = 0; i < v->n_queues; i++) {
+		AT(v->queues[i].e.name);
+		AT(v->queues[i].domain);
+		AT(v->queues[i].vmta);
+	}
 	for (i = 0; i < v->n_jobs; i++)
 		AT(v->jobs[i].name);
 	for (i = 0; i < v->n_bounces; i++)
@@ -856,11 +930,13 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	for (i = 0; i < ACCT_TABLES; i++) {
 		v->refused[i] = s->tab[i].refused;
 		v->aged[i] = s->tab[i].aged;
-		v->rows_dropped += v->refused[i] + v->aged[i];
+		if (i != ACCT_TAB_ROUTE)
+			v->rows_dropped += v->refused[i] + v->aged[i];
 	}
 	v->domains = rows_alloc(&s->tab[ACCT_TAB_DOMAIN], sizeof(*v->domains), &oom);
 	v->vmtas = rows_alloc(&s->tab[ACCT_TAB_VMTA], sizeof(*v->vmtas), &oom);
 	v->jobs = rows_alloc(&s->tab[ACCT_TAB_JOB], sizeof(*v->jobs), &oom);
+	v->queues = rows_alloc(&s->tab[ACCT_TAB_QUEUE], sizeof(*v->queues), &oom);
 	v->bounces = rows_alloc(&s->tab[ACCT_TAB_BOUNCE], sizeof(*v->bounces), &oom);
 	v->deferrals = rows_alloc(&s->tab[ACCT_TAB_DEFERRAL], sizeof(*v->deferrals), &oom);
 	v->rejections = rows_alloc(&s->tab[ACCT_TAB_REJECTION], sizeof(*v->rejections), &oom);
@@ -893,12 +969,20 @@ acct_view_free(struct acct_view *v)
 	free(v->domains);
 	free(v->vmtas);
 	free(v->jobs);
+	free(v->queues);
 	free(v->bounces);
 	free(v->deferrals);
 	free(v->rejections);
 	free(v->complaints);
 	free(v->strings);
 	free(v);
+}
+
+static enum acct_table
+scope_table(enum acct_scope scope)
+{
+	return scope == ACCT_SCOPE_DOMAIN ? ACCT_TAB_DOMAIN : scope == ACCT_SCOPE_VMTA ?
+	    ACCT_TAB_VMTA : ACCT_TAB_QUEUE;
 }
 
 int
@@ -912,11 +996,10 @@ acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 
 	if (scope == ACCT_SCOPE_ALL) {
 		r = s->all;
-	} else if ((scope == ACCT_SCOPE_DOMAIN || scope == ACCT_SCOPE_VMTA) && name) {
+	} else if (name) {
 		size_t len = cap_name(strlen(name));
 
-		r = table_find(&s->tab[scope == ACCT_SCOPE_DOMAIN ? ACCT_TAB_DOMAIN : ACCT_TAB_VMTA],
-		    name, len, base_fnv1a(name, len));
+		r = table_find(&s->tab[scope_table(scope)], name, len, base_fnv1a(name, len));
 	}
 	if (!r)
 		return -1;
@@ -933,7 +1016,7 @@ acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 size_t
 acct_stats_names(const struct acct_stats *s, enum acct_scope scope, const char **names, size_t max)
 {
-	const struct table *t = &s->tab[scope == ACCT_SCOPE_DOMAIN ? ACCT_TAB_DOMAIN : ACCT_TAB_VMTA];
+	const struct table *t = &s->tab[scope_table(scope)];
 	size_t i, n = 0;
 
 	if (!names)

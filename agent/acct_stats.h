@@ -55,6 +55,14 @@ enum acct_table {
 	ACCT_TAB_DEFERRAL,
 	ACCT_TAB_REJECTION,
 	ACCT_TAB_COMPLAINT,
+	ACCT_TAB_QUEUE,
+	/*
+	 * Not published: which queue a (domain, VirtualMTA) pair's mail went
+	 * through last, learnt from d, b and t records, so that an f or rb
+	 * record without a queue column still counts in its queue's row, a
+	 * rollup queue (yahoo.rollup/vmta18) included.
+	 */
+	ACCT_TAB_ROUTE,
 	ACCT_TABLES
 };
 
@@ -98,6 +106,12 @@ struct acct_deferral_row {
 	int64_t last_seen;	/* timeLogged of the newest record */
 };
 
+/* A queue (domain/vmta, its domain part keyed as a domain's row is). */
+struct acct_queue_row {
+	struct acct_entity_row e;	/* e.name: the queue's key */
+	const char *domain, *vmta;	/* its parts: before and after the last '/' */
+};
+
 /* b and rb records by (domain, status): why a domain rejects mail. */
 struct acct_rejection_row {
 	const char *domain;
@@ -116,6 +130,8 @@ struct acct_view {
 	size_t n_domains, n_vmtas;
 	struct acct_job_row *jobs;
 	size_t n_jobs;
+	struct acct_queue_row *queues;
+	size_t n_queues;
 	struct acct_bounce_row *bounces;
 	size_t n_bounces;
 	struct acct_deferral_row *deferrals;
@@ -124,7 +140,7 @@ struct acct_view {
 	size_t n_rejections;
 	struct acct_complaint_row *complaints;
 	size_t n_complaints;
-	uint64_t rows_dropped;		/* keys refused (table full) or aged out, ever */
+	uint64_t rows_dropped;		/* keys of published tables refused (table full) or aged out, ever */
 	uint64_t refused[ACCT_TABLES];	/* records whose new key found its table full */
 	uint64_t aged[ACCT_TABLES];	/* rows dropped for idleness */
 	char *strings;			/* every name above points in here */
@@ -150,7 +166,9 @@ uint32_t acct_window_hard_bounce_rate(const struct acct_window *w);
 uint32_t acct_window_deferral_rate(const struct acct_window *w);
 uint32_t acct_window_complaint_rate(const struct acct_window *w);
 
-enum acct_scope { ACCT_SCOPE_ALL = 1, ACCT_SCOPE_DOMAIN = 2, ACCT_SCOPE_VMTA = 3 };
+enum acct_scope {
+	ACCT_SCOPE_ALL = 1, ACCT_SCOPE_DOMAIN = 2, ACCT_SCOPE_VMTA = 3, ACCT_SCOPE_QUEUE = 4
+};
 
 struct acct_stats;
 
@@ -181,13 +199,14 @@ void acct_view_free(struct acct_view *v);
 /*
  * Counts and latency p95 over the last `window` seconds (capped at the
  * horizon) of the instance (name ignored), one domain (its key,
- * domain_idn_key()) or one VirtualMTA. 0, or -1 when the subject has no row (out untouched).
+ * domain_idn_key()), one VirtualMTA or one queue (its key,
+ * domain_idn_queue_key()). 0, or -1 when the subject has no row (out untouched).
  */
 int acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 		      unsigned window, int64_t now, struct acct_window *out);
 
 /*
- * Enumerates the names of the domain or VirtualMTA rows (for "domain:*"
+ * Enumerates the names of the domain, VirtualMTA or queue rows (for "domain:*"
  * rules); with names NULL, returns how many there are. The names stay valid
  * until the next acct_stats_add() or acct_stats_view().
  */

@@ -82,13 +82,17 @@ collect_queued(const struct cfg_threshold *th, const struct snap_instance *si,
 	case CFG_SCOPE_INSTANCE:
 		return push(o, "instance", NULL, si->api->st.queued_rcpt, 0);
 	case CFG_SCOPE_QUEUE: {
-		const struct api_list *l = si->api->list[API_QUEUES];
-		const struct pmta_queue *q = l->items;
+		/* The queues the page lists: an unlisted row's queued count is unknown. */
+		const struct snap_table *t = &si->tab[SNAP_QUEUE];
 
-		for (i = 0; i < l->n; i++)
-			if ((!th->scope_name || strcasecmp(th->scope_name, q[i].name) == 0) &&
-			    push(o, "queue", q[i].name, q[i].rcpt, 0) < 0)
+		for (i = 0; i < t->n; i++) {
+			const struct snap_row *r = &t->row[i];
+
+			if (r->col[PMTA_QUEUE_LISTED] == PMTA_TRUTH_TRUE &&
+			    (!th->scope_name || strcmp(th->scope_name, r->name) == 0) &&
+			    push(o, "queue", r->name, r->col[PMTA_QUEUE_RCPT], 0) < 0)
 				return -1;
+		}
 		return 0;
 	}
 	case CFG_SCOPE_DOMAIN:

@@ -372,6 +372,13 @@ parse_scope(struct cfg_threshold *t, const char *text, char *err, size_t errlen)
 				if (domain_idn_key(buf + pl, strlen(buf + pl), key) == 0)
 					return fail(err, errlen, "scope '%.128s' names no domain", text);
 				t->scope_name = strdup(key);
+			} else if (t->scope == CFG_SCOPE_QUEUE) {
+				/* The rows' key too: queue:BÜCHER.DE/v1 is xn--bcher-kva.de/v1. */
+				char key[DOMAIN_IDN_MAX + 1];
+
+				if (domain_idn_queue_key_plain(buf + pl, strlen(buf + pl), key) == 0)
+					return fail(err, errlen, "scope '%.128s' names no queue", text);
+				t->scope_name = strdup(key);
 			} else {
 				t->scope_name = strdup(buf + pl);
 			}
@@ -399,7 +406,7 @@ scope_fits(enum cfg_metric m, enum cfg_scope_kind s)
 	case CFG_METRIC_DEFERRAL_RATE:
 	case CFG_METRIC_COMPLAINT_RATE:
 	case CFG_METRIC_LATENCY_P95:
-		return s != CFG_SCOPE_QUEUE;
+		return true;
 	case CFG_METRIC_CONN_UTILIZATION:
 	case CFG_METRIC_API_DOWN:
 	case CFG_METRIC_ACCT_STALLED:

@@ -191,8 +191,10 @@ metrics_compute(struct collector *col, struct snap_source *src)
 	for (i = 0; rs && i < rs->n; i++) {
 		const struct rule *r = &rs->r[i];
 		enum acct_scope sc = r->scope == CFG_SCOPE_DOMAIN ? ACCT_SCOPE_DOMAIN :
-		    r->scope == CFG_SCOPE_VMTA ? ACCT_SCOPE_VMTA : ACCT_SCOPE_ALL;
-		const char *kind = sc == ACCT_SCOPE_DOMAIN ? "domain" : "vmta";
+		    r->scope == CFG_SCOPE_VMTA ? ACCT_SCOPE_VMTA :
+		    r->scope == CFG_SCOPE_QUEUE ? ACCT_SCOPE_QUEUE : ACCT_SCOPE_ALL;
+		const char *kind = sc == ACCT_SCOPE_DOMAIN ? "domain" :
+		    sc == ACCT_SCOPE_QUEUE ? "queue" : "vmta";
 		struct acct_window w;
 		size_t k;
 
@@ -200,7 +202,7 @@ metrics_compute(struct collector *col, struct snap_source *src)
 			if (acct_stats_window(col->stats, sc, NULL, r->window, src->now, &w) == 0)
 				metric_push(&m, &n, &cap, r->name, "instance", NULL, &w, r->metric);
 		} else if (r->scope_name) {
-			/* A domain's scope_name is already its row key (cfg.c). */
+			/* A domain's or queue's scope_name is already its row key (cfg.c). */
 			if (acct_stats_window(col->stats, sc, r->scope_name, r->window, src->now,
 			    &w) == 0)
 				metric_push(&m, &n, &cap, r->name, kind, r->scope_name, &w, r->metric);

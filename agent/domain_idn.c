@@ -132,3 +132,40 @@ domain_idn_display(const char *key, size_t len, char *out)
 	memcpy(out, buf, len + 1);
 	return len;
 }
+
+size_t
+domain_idn_queue_key(domain_idn_key_fn key, void *arg, const char *in, size_t len, char *out)
+{
+	const char *nul = memchr(in, '\0', len);
+	const char *slash;
+	size_t dl, vl;
+
+	if (nul)
+		len = (size_t)(nul - in);
+	slash = len ? memrchr(in, '/', len) : NULL;
+	dl = key(arg, in, slash ? (size_t)(slash - in) : len, out);
+	if (!slash || !dl)
+		return dl;	/* "/vmta" names no queue */
+	vl = len - (size_t)(slash + 1 - in);
+	if (dl + 1 + vl > DOMAIN_IDN_MAX)
+		vl = dl + 1 > DOMAIN_IDN_MAX ? 0 : DOMAIN_IDN_MAX - dl - 1;
+	if (dl + 1 > DOMAIN_IDN_MAX)
+		return dl;
+	out[dl] = '/';
+	memcpy(out + dl + 1, slash + 1, vl);
+	out[dl + 1 + vl] = '\0';
+	return dl + 1 + vl;
+}
+
+static size_t
+key_plain(void *arg, const char *in, size_t len, char *out)
+{
+	(void)arg;
+	return domain_idn_key(in, len, out);
+}
+
+size_t
+domain_idn_queue_key_plain(const char *in, size_t len, char *out)
+{
+	return domain_idn_queue_key(key_plain, NULL, in, len, out);
+}

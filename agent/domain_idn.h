@@ -57,4 +57,22 @@ bool domain_idn_needs_idna(const char *in, size_t len);
  */
 size_t domain_idn_display(const char *key, size_t len, char *out);
 
+/*
+ * A queue name's key. PowerMTA names a queue "domain/vmta"; the domain part
+ * (before the last '/'; the whole name when there is none) is keyed by
+ * key(arg, part, len, out), which is domain_idn_key() or a cache in front of
+ * it, and the VirtualMTA part is kept as it is: so the /queues page's names
+ * and the accounting records' queue column land on one row whatever the
+ * domain's spelling, and the index stays ASCII. A rollup name
+ * (yahoo.rollup) is plain ASCII and stays itself. out has DOMAIN_IDN_MAX + 1
+ * bytes; a longer key is cut there. Returns the key's length (0: no name,
+ * or an empty domain part).
+ */
+typedef size_t (*domain_idn_key_fn)(void *arg, const char *in, size_t len, char *out);
+size_t domain_idn_queue_key(domain_idn_key_fn key, void *arg, const char *in, size_t len,
+			    char *out);
+
+/* domain_idn_queue_key() with domain_idn_key() itself. */
+size_t domain_idn_queue_key_plain(const char *in, size_t len, char *out);
+
 #endif

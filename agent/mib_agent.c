@@ -64,19 +64,13 @@ rows_instance(const struct mib_state *st, const struct snap_instance *si)
 	return &one;
 }
 
-static const struct mib_rows *
-rows_queue(const struct mib_state *st, const struct snap_instance *si)
-{
-	(void)st;
-	return &si->queue_idx;
-}
-
 #define ROWS_FN(fn, which) \
 	static const struct mib_rows *fn(const struct mib_state *st, \
 					 const struct snap_instance *si) \
 	{ (void)st; return &si->tab[which].idx; }
 
 ROWS_FN(rows_conn, SNAP_CONN)
+ROWS_FN(rows_queue, SNAP_QUEUE)
 ROWS_FN(rows_domain, SNAP_DOMAIN)
 ROWS_FN(rows_vmta, SNAP_VMTA)
 ROWS_FN(rows_job, SNAP_JOB)
@@ -167,28 +161,38 @@ static void
 value_queue(const struct mib_state *st, const struct snap_instance *si,
 	    const struct mib_row *row, unsigned col, struct mib_val *v)
 {
-	const struct pmta_queue *q = row->data;
+	const struct snap_row *r = row->data;
 	const struct pmta_result *a = si->api;
 
 	(void)st;
 	switch (col) {
-	case PMTA_QUEUE_DOMAIN: set_s(v, q->domain); return;
-	case PMTA_QUEUE_VMTA: set_s(v, q->vmta); return;
-	case PMTA_QUEUE_RCPT: set_u(v, ASN_GAUGE, q->rcpt); return;
-	case PMTA_QUEUE_KBYTES: set_u(v, ASN_GAUGE, q->kb); return;
-	case PMTA_QUEUE_CONNECTIONS: set_u(v, ASN_GAUGE, q->conn); return;
-	case PMTA_QUEUE_PAUSED: v->type = ASN_INTEGER; v->i = q->paused ? 1 : 2; return;
-	case PMTA_QUEUE_MODE: v->type = ASN_INTEGER; v->i = q->mode; return;
+	case PMTA_QUEUE_DOMAIN: set_s(v, r->text2); return;
+	case PMTA_QUEUE_VMTA: set_s(v, r->name2); return;
+	case PMTA_QUEUE_PAUSED:
+	case PMTA_QUEUE_MODE:
+	case PMTA_QUEUE_LISTED:
+		v->type = ASN_INTEGER;
+		v->i = (int64_t)r->col[col];
+		return;
 	case PMTA_QUEUE_NEXT_RETRY: {
 		/* retryTime and timeNow are both PowerMTA's local clock. */
 		int64_t pmta_now = a->st.time_now + (int64_t)age_since_mono(a->st_at);
+		int64_t retry = (int64_t)r->col[SNAP_QUEUE_RETRY_AT];
 
-		set_u(v, ASN_UNSIGNED, q->retry_time && (a->st.have & PMTA_HAVE_TIMES) &&
-		    q->retry_time > pmta_now ? (uint64_t)(q->retry_time - pmta_now) : 0);
+		set_u(v, ASN_UNSIGNED, retry && (a->st.have & PMTA_HAVE_TIMES) &&
+		    retry > pmta_now ? (uint64_t)(retry - pmta_now) : 0);
 		return;
 	}
-	case PMTA_QUEUE_LAST_ERROR: set_s(v, q->last_error); return;
+	case PMTA_QUEUE_LAST_ERROR: set_s(v, r->text); return;
 	}
+	if (col >= PMTA_QUEUE_DELIVERED && col <= PMTA_QUEUE_REMOTE_BOUNCED)
+		set_u(v, ASN_COUNTER64, r->col[col]);
+	else if (col == PMTA_QUEUE_COMPLAINTS)
+		set_u(v, ASN_COUNTER64, r->col[col]);
+	else if (col >= PMTA_QUEUE_LATENCY_P50 && col <= PMTA_QUEUE_LATENCY_P99)
+		set_u(v, ASN_UNSIGNED, r->col[col]);
+	else
+		set_u(v, ASN_GAUGE, r->col[col]);	/* queued, Win*, rates */
 }
 
 /* Column types of the tables whose rows are struct snap_row. */

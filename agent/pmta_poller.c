@@ -105,8 +105,10 @@ fail:
 /*
  * Domains from the API key their rows the way the accounting records do
  * (domain_idn.h), so /domains' bücher.de and a record's user@BÜCHER.DE meet
- * on one row. Queue names stay as PowerMTA wrote them; their domain part
- * (pmtaQueueDomain) becomes the key, a rollup name stays itself.
+ * on one row. A queue's name is keyed the same way (its domain part; the
+ * VirtualMTA part as it is), so that /queues and the records' queue column
+ * meet on one pmtaQueueTable row; pmtaQueueDomain is its domain part's key,
+ * a rollup name stays itself.
  */
 static void
 domain_keys(enum api_page pg, void *items, size_t n)
@@ -115,13 +117,21 @@ domain_keys(enum api_page pg, void *items, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		char *name = pg == API_DOMAINS ? ((struct pmta_item *)items)[i].name :
-		    pg == API_QUEUES ? ((struct pmta_queue *)items)[i].domain : NULL;
+		if (pg == API_DOMAINS) {
+			char *name = ((struct pmta_item *)items)[i].name;
 
-		if (!name)
+			domain_idn_key(name, strlen(name), key);
+			snprintf(name, PMTA_NAME_MAX, "%s", key);
+		} else if (pg == API_QUEUES) {
+			struct pmta_queue *q = &((struct pmta_queue *)items)[i];
+
+			domain_idn_key(q->domain, strlen(q->domain), key);
+			snprintf(q->domain, PMTA_NAME_MAX, "%s", key);
+			domain_idn_queue_key_plain(q->name, strlen(q->name), key);
+			snprintf(q->name, PMTA_NAME_MAX, "%s", key);
+		} else {
 			return;
-		domain_idn_key(name, strlen(name), key);
-		snprintf(name, PMTA_NAME_MAX, "%s", key);
+		}
 	}
 }
 

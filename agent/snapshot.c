@@ -21,7 +21,6 @@ snapshot_free(struct snap_instance *s)
 		mib_rows_clear(&s->tab[i].idx);
 		free(s->tab[i].row);
 	}
-	mib_rows_clear(&s->queue_idx);
 	for (i = 0; i < (int)s->n_metrics; i++)
 		free(s->metrics[i].subject);
 	free(s->metrics);
@@ -46,12 +45,6 @@ put_name(uint32_t *out, size_t room, const char *name)
 		return 0;
 	n = mib_name_index(name, strlen(name), idx);
 	return mib_index_put_string(out, room, idx, n);
-}
-
-static size_t
-key_queue(const void *e, uint32_t *out)
-{
-	return put_name(out, MIB_INDEX_MAX, ((const struct pmta_queue *)e)->name);
 }
 
 static size_t
@@ -162,6 +155,62 @@ merge_items(struct snap_row *rows, size_t *n, const struct api_list *l, unsigned
 }
 
 /*
+ * The /queues page into the queue rows the accounting files made (both keyed
+ * by domain_idn_queue_key()), adding rows for queues no record named yet.
+ * A row the page does not list (PowerMTA lists its top queues only) keeps
+ * its accounting columns, with pmtaQueueListed false, no mode known and
+ * nothing queued. rows has room for *n + the page's length.
+ */
+static int
+merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
+{
+	const struct pmta_queue *q = l ? l->items : NULL;
+	struct name_map m;
+	size_t i, total = *n + (l ? l->n : 0);
+
+	for (i = 0; i < *n; i++) {
+		rows[i].col[PMTA_QUEUE_PAUSED] = PMTA_TRUTH_FALSE;
+		rows[i].col[PMTA_QUEUE_MODE] = PMTA_QUEUE_MODE_OTHER_V;
+		rows[i].col[PMTA_QUEUE_LISTED] = PMTA_TRUTH_FALSE;
+	}
+	if (!l || l->n == 0)
+		return 0;
+	for (m.cap = 16; m.cap < total * 2; m.cap *= 2)
+		;
+	m.slot = calloc(m.cap, sizeof(*m.slot));
+	if (!m.slot)
+		return -1;
+	for (i = 0; i < *n; i++)
+		*map_find(&m, rows, rows[i].name, false) = i + 1;
+	for (i = 0; i < l->n; i++) {
+		size_t *s = map_find(&m, rows, q[i].name, false);
+		struct snap_row *r;
+
+		if (*s && rows[*s - 1].col[PMTA_QUEUE_LISTED] == PMTA_TRUTH_TRUE)
+			continue;	/* listed twice: the page's first entry stands */
+		if (!*s) {
+			r = &rows[*n];
+			memset(r, 0, sizeof(*r));
+			r->name = q[i].name;
+			*s = ++*n;
+		}
+		r = &rows[*s - 1];
+		r->name2 = q[i].vmta;
+		r->text2 = q[i].domain;
+		r->text = q[i].last_error;
+		r->col[PMTA_QUEUE_RCPT] = q[i].rcpt;
+		r->col[PMTA_QUEUE_KBYTES] = q[i].kb;
+		r->col[PMTA_QUEUE_CONNECTIONS] = q[i].conn;
+		r->col[PMTA_QUEUE_PAUSED] = q[i].paused ? PMTA_TRUTH_TRUE : PMTA_TRUTH_FALSE;
+		r->col[PMTA_QUEUE_MODE] = q[i].mode;
+		r->col[SNAP_QUEUE_RETRY_AT] = (uint64_t)q[i].retry_time;
+		r->col[PMTA_QUEUE_LISTED] = PMTA_TRUTH_TRUE;
+	}
+	free(m.slot);
+	return 0;
+}
+
+/*
  * pmtaDomainUnicodeName: the Unicode form of each domain row whose key has
  * an A-label (or non-ASCII bytes libidn2 refused), in one buffer the
  * snapshot owns; other rows read as their key and get no copy. libidn2
@@ -247,7 +296,7 @@ snapshot_build(struct snap_source *src)
 	struct snap_instance *s = calloc(1, sizeof(*s));
 	const struct acct_view *av = src->acct;
 	struct api_list *const *lists = src->api->list;
-	size_t n_dom = 0, n_vmta = 0, n_job = 0;
+	size_t n_dom = 0, n_vmta = 0, n_job = 0, n_queue = 0;
 
 	if (!s) {
 		snapshot_acct_view_free(src->acct);
@@ -271,19 +320,16 @@ snapshot_build(struct snap_source *src)
 	if (!s->name || !s->public_url)
 		goto fail;
 
-	if (mib_rows_build(&s->queue_idx, lists[API_QUEUES]->items, lists[API_QUEUES]->n,
-	    sizeof(struct pmta_queue), key_queue) < 0)
-		goto fail;
-
 	if (table_alloc(&s->tab[SNAP_CONN], 2) < 0)
 		goto fail;
 	conn_rows(&s->tab[SNAP_CONN], &s->api->st);
 
 	if (av)
-		snapshot_acct_counts(av, &n_dom, &n_vmta, &n_job);
+		snapshot_acct_counts(av, &n_dom, &n_vmta, &n_job, &n_queue);
 	if (table_alloc(&s->tab[SNAP_DOMAIN], n_dom + lists[API_DOMAINS]->n) < 0 ||
 	    table_alloc(&s->tab[SNAP_VMTA], n_vmta + lists[API_VMTAS]->n) < 0 ||
-	    table_alloc(&s->tab[SNAP_JOB], n_job + lists[API_JOBS]->n) < 0)
+	    table_alloc(&s->tab[SNAP_JOB], n_job + lists[API_JOBS]->n) < 0 ||
+	    table_alloc(&s->tab[SNAP_QUEUE], n_queue + lists[API_QUEUES]->n) < 0)
 		goto fail;
 	if (av && snapshot_acct_rows(s, av) < 0)
 		goto fail;
@@ -292,7 +338,9 @@ snapshot_build(struct snap_source *src)
 	    merge_items(s->tab[SNAP_VMTA].row, &s->tab[SNAP_VMTA].n, lists[API_VMTAS],
 	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
 	    merge_items(s->tab[SNAP_JOB].row, &s->tab[SNAP_JOB].n, lists[API_JOBS],
-	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0 || domain_display(s) < 0)
+	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0 ||
+	    merge_queues(s->tab[SNAP_QUEUE].row, &s->tab[SNAP_QUEUE].n, lists[API_QUEUES]) < 0 ||
+	    domain_display(s) < 0)
 		goto fail;
 
 	if (snap_table_index_by_scope(&s->tab[SNAP_CONN]) < 0 ||
@@ -303,6 +351,7 @@ snapshot_build(struct snap_source *src)
 	    table_index(&s->tab[SNAP_DEFERRAL], key_name_name2) < 0 ||
 	    table_index(&s->tab[SNAP_REJECTION], key_name_name2) < 0 ||
 	    table_index(&s->tab[SNAP_COMPLAINT], key_name) < 0 ||
+	    table_index(&s->tab[SNAP_QUEUE], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_LATENCY], key_scope_name) < 0)
 		goto fail;
 	return s;

@@ -14,21 +14,22 @@
 #include "mib_index.h"
 #include "mib_oids.h"
 
-#define SNAP_COLS 22		/* enough for the widest table (domain: 21) */
+#define SNAP_COLS 29		/* enough for the widest table (queue: 28) */
 
 /*
- * A row of the domain, VirtualMTA, job, bounce, deferral, latency,
- * rejection or connection table. Numeric columns are kept by MIB column number, so the
+ * A row of any table but the instance table. Numeric columns are kept by MIB column number, so the
  * MIB side needs no per-table struct; the strings point into data the
  * snapshot owns.
  */
 struct snap_row {
 	const char *name;	/* first string index ("" when none) */
-	const char *name2;	/* second string index (deferral status) */
+	const char *name2;	/* second string index (deferral status); a
+				 * queue's VirtualMTA part */
 	const char *text;	/* a string column (deferral and rejection last
 				 * diagnostic; a domain's Unicode form, NULL when
-				 * it is its name) */
-	const char *text2;	/* a second one (rejection category) */
+				 * it is its name; a queue's last error) */
+	const char *text2;	/* a second one (rejection category; a queue's
+				 * domain part) */
 	uint32_t scope;		/* integer index (latency scope, connection direction) */
 	uint64_t col[SNAP_COLS];
 };
@@ -41,6 +42,8 @@ struct snap_row {
 #define SNAP_ALARM_RAISED_AT PMTA_ALARM_RAISED_AGE		/* monotonic seconds */
 #define SNAP_DEFERRAL_LAST_SEEN_AT PMTA_DEFERRAL_LAST_SEEN_AGE	/* wall-clock seconds */
 #define SNAP_REJECTION_LAST_SEEN_AT PMTA_REJECTION_LAST_SEEN_AGE	/* wall-clock seconds */
+/* And a queue's next retry is kept as PowerMTA's retryTime (its local clock). */
+#define SNAP_QUEUE_RETRY_AT PMTA_QUEUE_NEXT_RETRY
 
 struct snap_table {
 	struct snap_row *row;
@@ -50,14 +53,15 @@ struct snap_table {
 
 enum snap_tab {
 	SNAP_CONN, SNAP_DOMAIN, SNAP_VMTA, SNAP_JOB, SNAP_BOUNCE, SNAP_DEFERRAL,
-	SNAP_LATENCY, SNAP_REJECTION, SNAP_COMPLAINT, SNAP_NTABLES
+	SNAP_LATENCY, SNAP_REJECTION, SNAP_COMPLAINT, SNAP_QUEUE, SNAP_NTABLES
 };
 
 /* A value of an accounting-based threshold metric, computed by the collector
  * over the rule's own window (rates, latency). */
 struct snap_metric {
 	const char *rule;
-	char *subject;		/* owned: "instance", "domain:gmail.com", "vmta:v1" */
+	char *subject;		/* owned: "instance", "domain:gmail.com", "vmta:v1",
+				 * "queue:gmail.com/v1" */
 	uint64_t value;
 	uint64_t samples;
 };
@@ -67,7 +71,6 @@ struct snap_instance {
 	char *name;
 	char *public_url;
 	struct pmta_result *api;	/* never NULL */
-	struct mib_rows queue_idx;	/* over api->list[API_QUEUES] */
 	struct snap_table tab[SNAP_NTABLES];
 	bool acct_configured;
 	uint64_t acct_records, acct_malformed;

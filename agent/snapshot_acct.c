@@ -8,11 +8,13 @@
 #include "snapshot_acct.h"
 
 void
-snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *vmtas, size_t *jobs)
+snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *vmtas, size_t *jobs,
+		     size_t *queues)
 {
 	*domains = av->n_domains;
 	*vmtas = av->n_vmtas;
 	*jobs = av->n_jobs;
+	*queues = av->n_queues;
 }
 
 void
@@ -47,6 +49,35 @@ entity_row(struct snap_row *r, const struct acct_entity_row *e, unsigned col_com
 	r->col[col_complaints] = e->complaints;
 	r->col[col_complaints + 1] = e->win_complaints;
 	r->col[col_complaints + 2] = e->complaint_rate;
+}
+
+/* A queue row's accounting columns; the API's are merged in later (snapshot.c). */
+static void
+queue_row(struct snap_row *r, const struct acct_queue_row *q)
+{
+	const struct acct_entity_row *e = &q->e;
+
+	memset(r, 0, sizeof(*r));
+	r->name = e->name;
+	r->name2 = q->vmta;
+	r->text2 = q->domain;
+	r->col[PMTA_QUEUE_DELIVERED] = e->delivered;
+	r->col[PMTA_QUEUE_BOUNCED] = e->bounced;
+	r->col[PMTA_QUEUE_HARD_BOUNCED] = e->hard_bounced;
+	r->col[PMTA_QUEUE_SOFT_BOUNCED] = e->soft_bounced;
+	r->col[PMTA_QUEUE_DEFERRED] = e->deferred;
+	r->col[PMTA_QUEUE_REMOTE_BOUNCED] = e->remote_bounced;
+	r->col[PMTA_QUEUE_WIN_DELIVERED] = e->win_delivered;
+	r->col[PMTA_QUEUE_WIN_BOUNCED] = e->win_bounced;
+	r->col[PMTA_QUEUE_WIN_DEFERRED] = e->win_deferred;
+	r->col[PMTA_QUEUE_BOUNCE_RATE] = e->bounce_rate;
+	r->col[PMTA_QUEUE_DEFERRAL_RATE] = e->deferral_rate;
+	r->col[PMTA_QUEUE_LATENCY_P50] = e->p50;
+	r->col[PMTA_QUEUE_LATENCY_P95] = e->p95;
+	r->col[PMTA_QUEUE_LATENCY_P99] = e->p99;
+	r->col[PMTA_QUEUE_COMPLAINTS] = e->complaints;
+	r->col[PMTA_QUEUE_WIN_COMPLAINTS] = e->win_complaints;
+	r->col[PMTA_QUEUE_COMPLAINT_RATE] = e->complaint_rate;
 }
 
 static void
@@ -119,6 +150,9 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	t = &s->tab[SNAP_VMTA];
 	for (i = 0; i < av->n_vmtas; i++)
 		entity_row(&t->row[t->n++], &av->vmtas[i], PMTA_VMTA_COMPLAINTS);
+	t = &s->tab[SNAP_QUEUE];
+	for (i = 0; i < av->n_queues; i++)
+		queue_row(&t->row[t->n++], &av->queues[i]);
 	t = &s->tab[SNAP_JOB];
 	for (i = 0; i < av->n_jobs; i++) {
 		struct snap_row *r = &t->row[t->n++];

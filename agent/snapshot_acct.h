@@ -13,7 +13,7 @@ struct acct_view;
 
 /* Rows the view holds for the tables the API also fills. */
 void snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *vmtas,
-			  size_t *jobs);
+			  size_t *jobs, size_t *queues);
 
 /*
  * Fills the domain, VirtualMTA and job rows (their tables are allocated

@@ -116,6 +116,17 @@ vmta_row(const struct acct_view *v, const char *name)
 	return NULL;
 }
 
+static const struct acct_queue_row *
+queue_row(const struct acct_view *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_queues; i++)
+		if (strcmp(v->queues[i].e.name, name) == 0)
+			return &v->queues[i];
+	return NULL;
+}
+
 static const struct acct_bounce_row *
 bounce_row(const struct acct_view *v, const char *cat)
 {
@@ -232,6 +243,102 @@ acct_stats_types_fill_their_columns_only(void **state)
  * where they carry them, and by feedback type (case folded, "other" when
  * empty); a complaint rate is complaints over deliveries in the window.
  */
+/*
+ * Outcomes per queue (domain/vmta): every spelling of a queue's domain is one
+ * row, a rollup queue keeps its name, and records without a queue column (f,
+ * rb) count where their (domain, vmta) last went.
+ */
+static void
+acct_stats_queues_by_queue_column_and_route(void **state)
+{
+	static const struct rec recs[] = {
+		{ "d", NOW - 30, NOW - 40, "a@B\xc3\x9c" "CHER.de", NULL, NULL, NULL, "v1", NULL,
+		  "B\xc3\x9c" "CHER.de/v1" },
+		{ "d", NOW - 30, NOW - 50, "b@b\xc3\xbc" "cher.de", NULL, NULL, NULL, "v1", NULL,
+		  "b\xc3\xbc" "cher.de/v1" },
+		{ "b", NOW - 30, 0, "c@xn--bcher-kva.de", "bad-mailbox", "5.1.1", "smtp;550", "v1",
+		  NULL, "xn--bcher-kva.de/v1" },
+		{ "d", NOW - 20, NOW - 30, "x@yahoo.com", NULL, NULL, NULL, "vmta18", NULL,
+		  "yahoo.rollup/vmta18" },
+		{ "d", NOW - 20, NOW - 30, "y@yahoo.fr", NULL, NULL, NULL, "vmta18", NULL,
+		  "yahoo.rollup/vmta18" },
+		{ "t", NOW - 20, 0, "z@yahoo.fr", NULL, "4.7.0", "smtp;421", "vmta18", NULL,
+		  "yahoo.rollup/vmta18" },
+		{ "b", NOW - 20, 0, "w@yahoo.com", "spam-related", "5.7.1", "smtp;554", "vmta18",
+		  NULL, "yahoo.rollup/vmta18" },
+		/* rb after d, without a queue column: the route of (yahoo.com, vmta18). */
+		{ "rb", NOW - 10, 0, "x@yahoo.com", "bad-mailbox", "5.1.1", "smtp;550", "vmta18",
+		  NULL, NULL },
+		/* An rb that names its queue counts there. */
+		{ "rb", NOW - 10, 0, "a@bücher.de", "bad-mailbox", "5.1.1", "smtp;550", "v1", NULL,
+		  "bücher.de/v1" },
+		/* f records: by the route, so the rollup queue; none for an unseen pair. */
+		{ "f", NOW - 5, 0, "x@yahoo.com", NULL, NULL, NULL, "vmta18", NULL, NULL },
+		{ "f", NOW - 5, 0, "y@YAHOO.FR", NULL, NULL, NULL, "vmta18", NULL, NULL },
+		{ "f", NOW - 5, 0, "q@gmail.com", NULL, NULL, NULL, "vmta18", NULL, NULL },
+		{ "f", NOW - 5, 0, "x@yahoo.com", NULL, NULL, NULL, NULL, NULL, NULL },
+		/* A queue column without a '/' is all domain; "/v9" names no queue. */
+		{ "d", NOW - 5, 0, "m@example.org", NULL, NULL, NULL, NULL, NULL, "Example.ORG" },
+		{ "d", NOW - 5, 0, "m@example.org", NULL, NULL, NULL, "v9", NULL, "/v9" },
+	};
+	struct acct_stats *s = stats_at(NULL, NOW);
+	const struct acct_queue_row *q;
+	struct acct_window w;
+	struct acct_view *v;
+	const char *names[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		add(s, &recs[i]);
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_queues, 3);
+	q = queue_row(v, "xn--bcher-kva.de/v1");
+	assert_non_null(q);
+	assert_string_equal(q->domain, "xn--bcher-kva.de");
+	assert_string_equal(q->vmta, "v1");
+	assert_int_equal(q->e.delivered, 2);
+	assert_int_equal(q->e.bounced, 1);
+	assert_int_equal(q->e.hard_bounced, 1);
+	assert_int_equal(q->e.remote_bounced, 1);
+	assert_int_equal(q->e.bounce_rate, 3333);
+	assert_int_equal(q->e.p50, 10);
+	assert_int_equal(q->e.p99, 20);
+	q = queue_row(v, "yahoo.rollup/vmta18");
+	assert_non_null(q);
+	assert_string_equal(q->domain, "yahoo.rollup");
+	assert_string_equal(q->vmta, "vmta18");
+	assert_int_equal(q->e.delivered, 2);
+	assert_int_equal(q->e.bounced, 1);
+	assert_int_equal(q->e.soft_bounced, 1);
+	assert_int_equal(q->e.deferred, 1);
+	assert_int_equal(q->e.remote_bounced, 1);
+	assert_int_equal(q->e.complaints, 2);
+	assert_int_equal(q->e.win_complaints, 2);
+	assert_int_equal(q->e.complaint_rate, 10000);
+	assert_int_equal(q->e.deferral_rate, 2500);
+	q = queue_row(v, "example.org");
+	assert_non_null(q);
+	assert_string_equal(q->domain, "example.org");
+	assert_string_equal(q->vmta, "");
+	assert_int_equal(q->e.delivered, 1);
+	/* The alarm engine's window and names see the same rows. */
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_QUEUE, "yahoo.rollup/vmta18", 900, NOW,
+	    &w), 0);
+	assert_int_equal(w.delivered, 2);
+	assert_int_equal(w.complaints, 2);
+	assert_int_equal(acct_window_bounce_rate(&w), 3333);
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_QUEUE, "yahoo.com/vmta18", 900, NOW, &w),
+	    -1);
+	assert_int_equal(acct_stats_names(s, ACCT_SCOPE_QUEUE, NULL, 0), 3);
+	assert_int_equal(acct_stats_names(s, ACCT_SCOPE_QUEUE, names, 8), 3);
+	/* The route table is not published: it drops nothing a manager counts. */
+	assert_int_equal(v->rows_dropped, 0);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
 static void
 acct_stats_complaints_by_domain_vmta_job_and_type(void **state)
 {
@@ -1127,6 +1234,7 @@ main(void)
 		cmocka_unit_test(acct_stats_window_query_up_to_an_hour),
 		cmocka_unit_test(acct_stats_view_is_self_contained),
 		cmocka_unit_test(acct_stats_long_names_are_capped),
+		cmocka_unit_test(acct_stats_queues_by_queue_column_and_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,6 +233,14 @@ cfg_threshold_scope_forms(void **state)
 	assert_string_equal(c->th[2].instance, "mta1");
 	assert_int_equal(c->th[3].clear_pct, 80);
 	assert_int_equal(c->th[6].warn, 50);
+	/* Every rate applies per queue; the name is keyed as the queue rows are. */
+	assert_int_equal(parse(c, "pmtaThreshold", "qb bounceRate queue:B\xc3\x9c" "CHER.de/vmta-3 "
+	    "warn=3% crit=5%", err), 0);
+	assert_string_equal(c->th[8].scope_name, "xn--bcher-kva.de/vmta-3");
+	assert_int_equal(c->th[8].scope, CFG_SCOPE_QUEUE);
+	assert_int_equal(parse(c, "pmtaThreshold", "qc complaintRate queue:yahoo.rollup/vmta18 "
+	    "warn=0.1% crit=0.3%", err), 0);
+	assert_string_equal(c->th[9].scope_name, "yahoo.rollup/vmta18");
 	assert_int_equal(c->th[6].crit, 150);
 }
 
@@ -298,13 +306,12 @@ cfg_threshold_rejects_mistakes(void **state)
 		{ "r bounceRate host:x warn=3% crit=5%",
 		  "bad scope 'host:x': instance, domain:NAME, domain:*, vmta:NAME, vmta:*, "
 		  "queue:NAME or queue:*, optionally @INSTANCE" },
-		{ "r bounceRate queue:x/y warn=3% crit=5%",
-		  "metric bounceRate cannot apply to scope 'queue:x/y'" },
+		{ "r bounceRate queue:/ warn=3% crit=5%", "scope 'queue:/' names no queue" },
 		{ "r nosuch instance warn=1 crit=2",
 		  "unknown metric 'nosuch': queuedRcpt, bounceRate, hardBounceRate, deferralRate, "
 		  "complaintRate, latencyP95, connUtilization, apiDown, acctStalled" },
-		{ "r complaintRate queue:x/y warn=0.1% crit=0.3%",
-		  "metric complaintRate cannot apply to scope 'queue:x/y'" },
+		{ "r connUtilization queue:x/y warn=80 crit=90",
+		  "metric connUtilization cannot apply to scope 'queue:x/y'" },
 		{ "r complaintRate instance warn=0.1 crit=0.3%",
 		  "bad value in 'warn=0.1' (rates are written with %, e.g. warn=3%)" },
 		{ "r apiDown domain:x warn=1 crit=2", "metric apiDown cannot apply to scope 'domain:x'" },

@@ -224,6 +224,35 @@ domain_idn_key_is_stable_on_its_own_output(void **state)
 	}
 }
 
+/* Queue names: the domain part keyed, the VirtualMTA part kept, a rollup itself. */
+static void
+domain_idn_queue_keys(void **state)
+{
+	char out[DOMAIN_IDN_MAX + 1];
+	char longer[400];
+
+	(void)state;
+	assert_int_equal(domain_idn_queue_key_plain("B\xc3\x9c" "CHER.de/VMTA-1", 17, out), 23);
+	assert_string_equal(out, "xn--bcher-kva.de/VMTA-1");
+	assert_int_equal(domain_idn_queue_key_plain("yahoo.rollup/vmta18", 19, out), 19);
+	assert_string_equal(out, "yahoo.rollup/vmta18");
+	/* The last '/' splits; a name without one is all domain. */
+	domain_idn_queue_key_plain("a/b/c", 5, out);
+	assert_string_equal(out, "a/b/c");
+	domain_idn_queue_key_plain("Gmail.COM", 9, out);
+	assert_string_equal(out, "gmail.com");
+	/* No domain part, no name; NUL ends the input. */
+	assert_int_equal(domain_idn_queue_key_plain("/v1", 3, out), 0);
+	assert_int_equal(domain_idn_queue_key_plain("", 0, out), 0);
+	assert_int_equal(domain_idn_queue_key_plain("x.org/v1\0junk", 13, out), 8);
+	assert_string_equal(out, "x.org/v1");
+	/* Cut at DOMAIN_IDN_MAX bytes whatever the parts' lengths. */
+	memset(longer, 'v', sizeof(longer));
+	memcpy(longer, "x.org/", 6);
+	assert_int_equal(domain_idn_queue_key_plain(longer, sizeof(longer), out), DOMAIN_IDN_MAX);
+	assert_int_equal(strlen(out), DOMAIN_IDN_MAX);
+}
+
 int
 main(void)
 {
@@ -236,6 +265,7 @@ main(void)
 		cmocka_unit_test(domain_idn_plain_key_agrees_with_the_key_or_declines),
 		cmocka_unit_test(domain_idn_display_gives_unicode_of_a_labels_only),
 		cmocka_unit_test(domain_idn_key_is_stable_on_its_own_output),
+		cmocka_unit_test(domain_idn_queue_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

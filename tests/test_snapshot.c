@@ -115,6 +115,98 @@ snapshot_merge_keeps_job_ids_that_differ_in_case_apart(void **state)
 	snapshot_free(s);
 }
 
+/*
+ * Queue rows: the accounting files' queues and the /queues page's meet on one
+ * row by name; a row only one source knows is there too, and says which
+ * (pmtaQueueListed).
+ */
+static void
+snapshot_queue_rows_come_from_either_source(void **state)
+{
+	struct pmta_result *r = pmta_result_new();
+	struct acct_view *v = calloc(1, sizeof(*v));
+	struct pmta_queue *q = calloc(2, sizeof(*q));
+	struct snap_source src = {
+		.index = 1, .name = "mta1", .public_url = "", .now = 1700000000,
+		.acct_configured = true,
+	};
+	struct snap_instance *s;
+	const struct snap_table *t;
+	const struct snap_row *row;
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(v);
+	assert_non_null(q);
+	v->all.name = "all";
+	v->queues = calloc(2, sizeof(*v->queues));
+	assert_non_null(v->queues);
+	v->queues[0].e.name = "yahoo.rollup/vmta18";
+	v->queues[0].domain = "yahoo.rollup";
+	v->queues[0].vmta = "vmta18";
+	v->queues[0].e.delivered = 7;
+	v->queues[0].e.complaint_rate = 30;
+	v->queues[1].e.name = "gmail.com/v1";
+	v->queues[1].domain = "gmail.com";
+	v->queues[1].vmta = "v1";
+	v->queues[1].e.bounced = 3;
+	v->n_queues = 2;
+	snprintf(q[0].name, sizeof(q[0].name), "yahoo.rollup/vmta18");
+	snprintf(q[0].domain, sizeof(q[0].domain), "yahoo.rollup");
+	snprintf(q[0].vmta, sizeof(q[0].vmta), "vmta18");
+	q[0].rcpt = 500;
+	q[0].mode = PMTA_QUEUE_MODE_BACKOFF;
+	q[0].paused = true;
+	snprintf(q[0].last_error, sizeof(q[0].last_error), "421 try later");
+	snprintf(q[1].name, sizeof(q[1].name), "hotmail.com/v2");
+	snprintf(q[1].domain, sizeof(q[1].domain), "hotmail.com");
+	snprintf(q[1].vmta, sizeof(q[1].vmta), "v2");
+	q[1].rcpt = 9;
+	q[1].mode = PMTA_QUEUE_MODE_NORMAL;
+	r->list[API_QUEUES] = api_list_new(q, 2);
+	r->list[API_DOMAINS] = api_list_new(NULL, 0);
+	r->list[API_VMTAS] = api_list_new(NULL, 0);
+	r->list[API_JOBS] = api_list_new(NULL, 0);
+	src.api = r;
+	src.acct = v;
+	s = snapshot_build(&src);
+	pmta_result_unref(r);
+	assert_non_null(s);
+	t = &s->tab[SNAP_QUEUE];
+	assert_int_equal(t->n, 3);
+	assert_int_equal(t->idx.n, 3);
+	/* Both sources: the page's columns and the accounting outcomes. */
+	row = row_named(t, "yahoo.rollup/vmta18");
+	assert_non_null(row);
+	assert_int_equal(row->col[PMTA_QUEUE_RCPT], 500);
+	assert_int_equal(row->col[PMTA_QUEUE_MODE], PMTA_QUEUE_MODE_BACKOFF_V);
+	assert_int_equal(row->col[PMTA_QUEUE_PAUSED], PMTA_TRUTH_TRUE);
+	assert_int_equal(row->col[PMTA_QUEUE_DELIVERED], 7);
+	assert_int_equal(row->col[PMTA_QUEUE_COMPLAINT_RATE], 30);
+	assert_int_equal(row->col[PMTA_QUEUE_LISTED], PMTA_TRUTH_TRUE);
+	assert_string_equal(row->text, "421 try later");
+	assert_string_equal(row->text2, "yahoo.rollup");
+	assert_string_equal(row->name2, "vmta18");
+	/* Accounting only: not listed, no mode known, nothing queued. */
+	row = row_named(t, "gmail.com/v1");
+	assert_non_null(row);
+	assert_int_equal(row->col[PMTA_QUEUE_BOUNCED], 3);
+	assert_int_equal(row->col[PMTA_QUEUE_RCPT], 0);
+	assert_int_equal(row->col[PMTA_QUEUE_LISTED], PMTA_TRUTH_FALSE);
+	assert_int_equal(row->col[PMTA_QUEUE_MODE], PMTA_QUEUE_MODE_OTHER_V);
+	assert_int_equal(row->col[PMTA_QUEUE_PAUSED], PMTA_TRUTH_FALSE);
+	assert_string_equal(row->text2, "gmail.com");
+	assert_string_equal(row->name2, "v1");
+	assert_null(row->text);
+	/* The page only: no outcomes. */
+	row = row_named(t, "hotmail.com/v2");
+	assert_non_null(row);
+	assert_int_equal(row->col[PMTA_QUEUE_RCPT], 9);
+	assert_int_equal(row->col[PMTA_QUEUE_DELIVERED], 0);
+	assert_int_equal(row->col[PMTA_QUEUE_LISTED], PMTA_TRUTH_TRUE);
+	snapshot_free(s);
+}
+
 static void
 snapshot_indexes_ascend_in_walk_order(void **state)
 {
@@ -212,6 +304,7 @@ main(void)
 		cmocka_unit_test(snapshot_merge_sums_two_api_spellings_of_one_domain),
 		cmocka_unit_test(snapshot_merge_keeps_job_ids_that_differ_in_case_apart),
 		cmocka_unit_test(snapshot_indexes_ascend_in_walk_order),
+		cmocka_unit_test(snapshot_queue_rows_come_from_either_source),
 		cmocka_unit_test(snapshot_complaints_land_in_their_appended_columns),
 		cmocka_unit_test(snapshot_free_accepts_null),
 	};

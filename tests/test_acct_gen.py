@@ -22,7 +22,7 @@ BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
 NOW = 1_760_000_000
 HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}
 FIGURES = ("acct_records", "acct_malformed", "all", "domains", "domain_unicode", "vmtas", "jobs",
-           "bounces", "deferrals", "rejections", "complaints", "latency")
+           "bounces", "deferrals", "rejections", "complaints", "latency", "queues")
 
 
 def key_of(name):
@@ -33,6 +33,14 @@ def key_of(name):
     name = name.rstrip(".")
     return ".".join(lab.lower() if lab.isascii() else "xn--" + lab.lower().encode("punycode").decode()
                     for lab in name.split("."))
+
+
+def queue_of(queue):
+    """A queue's key another way: split at the last '/', the domain part keyed by key_of()."""
+    if "/" not in queue:
+        return key_of(queue)
+    i = queue.rindex("/")
+    return key_of(queue[:i]) + queue[i:] if queue[:i] else ""
 
 
 def unicode_of(key):
@@ -110,7 +118,8 @@ def pct(xs, p):
 def recount(d, now, window=900, hard=HARD):
     """The tables' definitions (README.md, "The MIB") again, from the files alone."""
     recs, bad = scan(d)
-    cnt = {k: collections.defaultdict(collections.Counter) for k in ("dom", "vmta", "job")}
+    cnt = {k: collections.defaultdict(collections.Counter) for k in ("dom", "vmta", "job", "queue")}
+    last_queue = {}
     allc = collections.Counter()
     lat_all = collections.defaultdict(list)      # (kind, name) -> window latencies
     lat_n = collections.Counter()
@@ -124,11 +133,19 @@ def recount(d, now, window=900, hard=HARD):
         t, tl = r["type"], when(r["timeLogged"])
         inwin = tl > now - window and tl <= now
         dom = key_of(r.get("rcpt", "").rpartition("@")[2]) if "@" in r.get("rcpt", "") else ""
+        q = queue_of(r["queue"]) if r.get("queue") else ""
+        pair = (dom, r.get("vmta", ""))
+        if dom and pair[1] and t in ("d", "b", "t") and q:
+            last_queue[pair] = q
+        elif dom and pair[1] and t in ("rb", "f") and not q:
+            q = last_queue.get(pair, "")
+        qt = [cnt["queue"][q]] if q and t in ("d", "b", "t", "rb", "f") else []
         if t in ("d", "b", "t", "rb"):
             name = {"d": "delivered", "b": "bounced", "t": "deferred", "rb": "remote_bounced"}[t]
             targets = [allc] + ([cnt["dom"][dom]] if dom else []) + ([cnt["vmta"][r["vmta"]]] if r.get("vmta") else [])
             if t != "rb" and r.get("jobId"):
                 targets.append(cnt["job"][r["jobId"]])
+            targets += qt
             cat = r.get("bounceCat") or "other"
             for c in targets:
                 c[name] += 1
@@ -142,7 +159,7 @@ def recount(d, now, window=900, hard=HARD):
             if t == "d":
                 lat = max(0, tl - when(r["timeQueued"]))
                 for key in [("all", "")] + ([("domains", dom)] if dom else []) + \
-                        ([("vmtas", r["vmta"])] if r.get("vmta") else []):
+                        ([("vmtas", r["vmta"])] if r.get("vmta") else []) + ([("queues", q)] if q else []):
                     lat_n[key] += 1
                     if inwin:
                         lat_all[key].append(lat)
@@ -150,7 +167,7 @@ def recount(d, now, window=900, hard=HARD):
             targets = [allc] + ([cnt["dom"][dom]] if dom else []) + ([cnt["vmta"][r["vmta"]]] if r.get("vmta") else [])
             if r.get("jobId"):
                 targets.append(cnt["job"][r["jobId"]])
-            for c in targets:
+            for c in targets + qt:
                 c["complaints"] += 1
                 c["win_complaints"] += inwin
             fb = r.get("feedbackType", "").lower()[:32] or "other"
@@ -196,6 +213,7 @@ def recount(d, now, window=900, hard=HARD):
         "domains": {k: entity(v, ("domains", k)) for k, v in sorted(cnt["dom"].items())},
         "domain_unicode": {k: unicode_of(k) for k in sorted(cnt["dom"])},
         "vmtas": {k: entity(v, ("vmtas", k)) for k, v in sorted(cnt["vmta"].items())},
+        "queues": {k: entity(v, ("queues", k)) for k, v in sorted(cnt["queue"].items())},
         "jobs": {k: {n: v[n] for n in ("delivered", "bounced", "hard", "soft", "deferred", "complaints")}
                  for k, v in sorted(cnt["job"].items())},
         "bounces": {k: {"class": "hard" if k in hard else "soft", "count": v["count"],
@@ -249,6 +267,25 @@ class FreshFiles(Case):
         self.assertEqual(exp["acct_records"], 3000)
         self.assertGreater(len(exp["domains"]), 20)
         self.assertGreater(len(exp["deferrals"]), 5)
+
+    def test_queues_rollups_spellings_and_records_without_a_queue(self):
+        exp, recs = self.assert_matches_recount(NOW)
+        q = exp["queues"]
+        # Rollup queues keep their name; every spelling of a queue's domain is one key.
+        self.assertTrue(any(k.startswith("yahoo.rollup/") for k in q))
+        self.assertFalse([k for k in q if k.startswith("yahoo.com/") or k.startswith("yahoo.fr/")])
+        self.assertTrue(any(k.startswith("xn--bcher-kva.de/") for k in q))
+        self.assertFalse([k for k in q if not k.isascii() or k.split("/")[0] != k.split("/")[0].lower()])
+        raw = {r["queue"].rpartition("/")[0] for r in recs if r.get("queue")}
+        self.assertTrue({"BÜCHER.DE", "bücher.de", "xn--bcher-kva.de", "YAHOO.ROLLUP"} <= raw, raw)
+        # rb records without a queue column, and f records, count by their (domain, vmta) route.
+        self.assertTrue([r for r in recs if r["type"] == "rb" and not r.get("queue")])
+        rb_total = sum(v["remote_bounced"] for v in exp["domains"].values())
+        rb_queued = sum(v["remote_bounced"] for v in q.values())
+        self.assertGreater(rb_queued, rb_total // 2)
+        self.assertGreater(sum(v["complaints"] for v in q.values()), 0)
+        self.assertLess(sum(v["complaints"] for v in q.values()), exp["all"]["complaints"])
+        self.assertTrue(any(v["latency_p95"] for v in q.values()))
 
     def test_f_records_with_and_without_rcpt_job_vmta_and_every_feedback_type(self):
         exp, recs = self.assert_matches_recount(NOW)

@@ -92,6 +92,25 @@ def compare(env, exp):
                  {index_name(n).decode(errors="replace") for n in exp[key]}]
         if extra:
             problems.append(f"{key}: rows the files do not have: {extra[:5]}")
+    # Queues (domain/vmta): the same outcomes, appended as columns 11-27; no API here, so
+    # every row is the accounting files' and says so (pmtaQueueListed false).
+    queues = walk_table(env, 4)
+    q_cols = [(c + 7, k) for c, k in ent_cols] + [(25, "complaints"), (26, "win_complaints"),
+                                                   (27, "complaint_rate_bp")]
+    for name, want in exp["queues"].items():
+        row = queues.get((index_name(name),))
+        if row is None:
+            problems.append(f"queue {name}: no row")
+            continue
+        for col, k in q_cols:
+            check(f"queue {name} {k}", row.get(col), want[k])
+        for col, k in ((22, "latency_p50"), (23, "latency_p95"), (24, "latency_p99")):
+            if not close(int(row.get(col, -1)), want[k], tol):
+                problems.append(f"queue {name} {k}: agent {row.get(col)}, expected {want[k]}")
+        check(f"queue {name} domain", row.get(2), name.rpartition("/")[0])
+        check(f"queue {name} vmta", row.get(3), name.rpartition("/")[2])
+        check(f"queue {name} listed", row.get(28), 2)
+    check("queue rows", len(queues), len(exp["queues"]))
     jobs = walk_table(env, 7)
     for name, want in exp["jobs"].items():
         row = jobs.get((index_name(name),), {})
@@ -250,9 +269,15 @@ def test_every_spelling_of_a_domain_is_one_row_that_snmptable_walks():
         assert got == ["2", "2", "inactive-mailbox", "1", "smtp;550 5.1.1 Empfänger unbekannt"], got
         got = [rejs[(b"xn--mller-jua.de", b"5.1.1")].get(c) for c in (3, 4, 5, 6, 7)]
         assert got == ["1", "1", "bad-mailbox", "1", "smtp;550 5.1.1 unknown"], got
-        # The queue keeps PowerMTA's name; its domain part is the row's key.
+        # Queue names are keyed like domains (their domain part): the page's Bücher.de/vmta1 and
+        # the records' queue column in every spelling meet on one row, with both sources' columns.
         queues = walk_table(env, 4)
-        assert [(k, v.get(2)) for k, v in queues.items()] == [(("Bücher.de/vmta1".encode(),), "xn--bcher-kva.de")]
+        assert sorted(k[0].decode() for k in queues) == sorted(k + "/vmta1" for k in IDN_ROWS), sorted(queues)
+        q = queues[(b"xn--bcher-kva.de/vmta1",)]
+        got = [q.get(c) for c in (2, 3, 4, 11, 12, 15, 16, 28)]
+        assert got == ["xn--bcher-kva.de", "vmta1", "12", "4", "1", "1", "1", "1"], got
+        got = [queues[(b"xn--mller-jua.de/vmta1",)].get(c) for c in (4, 8, 11, 12, 28)]
+        assert got == ["0", "3", "0", "1", "2"], got
         # A rule written BÜCHER.DE watches the row: 1 bounce in 5 outcomes is 20%.
         wait_for(lambda: any(r.get("pmtaAlarmSubject") == "domain:xn--bcher-kva.de"
                              for r in env.table("pmtaAlarmTable")), 15, "the rule's alarm")

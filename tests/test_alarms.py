@@ -160,6 +160,64 @@ def test_gmail_complaint_rate_rule():
         assert vb(traps_of(env, N["pmtaComplaintRateHighClear"])[0], 6) == "60"
 
 
+def queue_record(kind, rcpt, t, vmta, queue, cat="", status="2.0.0 (success)"):
+    """A record of one queue: rcpt's domain through vmta, queue as PowerMTA names it ("" for none)."""
+    return record(kind, rcpt, t, cat, status).replace(
+        f",vmta1,job1,,{rcpt.split('@')[1]}/vmta1,", f",{vmta},job1,,{queue},")
+
+
+def test_queue_rate_rules_per_ip_per_isp_on_two_instances():
+    """"Gmail is bouncing vmta-3": bounceRate queue:* raises for that queue alone, on the instance
+    whose files say so; an accounting-only instance has queue rows too; complaints without a queue
+    column count where their (domain, vmta) went, a rollup queue included."""
+    with Env("alarm-queue-rate") as env:
+        setup(env, "pmtaInstance mta2 -\n"
+                   f"pmtaAcctFiles mta2 {env.path('acct2')}/acct-*.csv\n"
+                   "pmtaThreshold isp-ip bounceRate queue:* warn=3% crit=5% min=100\n"
+                   "pmtaThreshold yahoo-spam complaintRate queue:YAHOO.rollup/vmta-3@mta2 warn=1% crit=3% min=50\n")
+        os.makedirs(env.path("acct2"))
+        now = time.time()
+        with open(env.path("acct/acct-2026-01-01-0000.csv"), "a") as f:
+            f.write("".join(queue_record("d", f"u{i}@gmail.com", now - 30, "vmta-3", "gmail.com/vmta-3")
+                            for i in range(90)))
+            f.write("".join(queue_record("b", f"b{i}@Gmail.com", now - 30, "vmta-3", "GMAIL.COM/vmta-3",
+                                         "policy-related", "5.7.1 (denied)") for i in range(10)))
+            f.write("".join(queue_record("d", f"v{i}@gmail.com", now - 30, "vmta1", "gmail.com/vmta1")
+                            for i in range(200)))
+        with open(env.path("acct2/acct-2026-01-01-0000.csv"), "w") as f:
+            f.write(HEADER)
+            f.write("".join(queue_record("d", f"u{i}@gmail.com", now - 30, "vmta-3", "gmail.com/vmta-3")
+                            for i in range(300)))
+            f.write("".join(queue_record("d", f"y{i}@yahoo.com", now - 30, "vmta-3", "yahoo.rollup/vmta-3")
+                            for i in range(40)))
+            f.write("".join(queue_record("d", f"z{i}@yahoo.fr", now - 30, "vmta-3", "yahoo.rollup/vmta-3")
+                            for i in range(60)))
+            # Complaints carry no queue column: the route of (yahoo.com, vmta-3) is the rollup queue.
+            f.write("".join(queue_record("f", f"y{i}@yahoo.com", now - 20, "vmta-3", "", status="")
+                            for i in range(2)))
+        wait_for(lambda: len(traps_of(env, N["pmtaBounceRateHigh"])) == 1, 15, "the queue's bounce-rate raise")
+        t = traps_of(env, N["pmtaBounceRateHigh"])[0]
+        assert (vb(t, 2), vb(t, 3), vb(t, 4), vb(t, 5), vb(t, 6)) == \
+            ("isp-ip", "mta1", "queue:gmail.com/vmta-3", "2", "1000"), t
+        wait_for(lambda: len(traps_of(env, N["pmtaComplaintRateHigh"])) == 1, 15, "the rollup's complaint raise")
+        t = traps_of(env, N["pmtaComplaintRateHigh"])[0]
+        assert (vb(t, 2), vb(t, 3), vb(t, 4), vb(t, 5), vb(t, 6)) == \
+            ("yahoo-spam", "mta2", "queue:yahoo.rollup/vmta-3", "1", "200"), t
+        time.sleep(1.5)
+        assert len(traps_of(env, N["pmtaBounceRateHigh"])) == 1     # gmail.com/vmta1 and mta2's queues are fine
+        # pmtaQueueListed false(2) (-Oe): the simulator lists no queues, the files name them all.
+        rows = {(r["index"], r.get("pmtaQueueDomain"), r.get("pmtaQueueVmta")): r
+                for r in env.table("pmtaQueueTable")}
+        got = {k: (r.get("pmtaQueueDelivered"), r.get("pmtaQueueBounced"), r.get("pmtaQueueBounceRate"),
+                   r.get("pmtaQueueComplaints"), r.get("pmtaQueueListed")) for k, r in rows.items()}
+        assert got == {
+            ('1."gmail.com/vmta-3"', "gmail.com", "vmta-3"): ("90", "10", "1000", "0", "2"),
+            ('1."gmail.com/vmta1"', "gmail.com", "vmta1"): ("200", "0", "0", "0", "2"),
+            ('2."gmail.com/vmta-3"', "gmail.com", "vmta-3"): ("300", "0", "0", "0", "2"),
+            ('2."yahoo.rollup/vmta-3"', "yahoo.rollup", "vmta-3"): ("100", "0", "0", "2", "2"),
+        }, got
+
+
 def test_snmpd_restart_resends_active_alarms():
     with Env("alarm-restart") as env:
         setup(env, "pmtaThreshold conn connUtilization instance warn=5 crit=50\n")
@@ -213,5 +271,6 @@ def test_storm_is_rate_limited_but_table_complete():
 if __name__ == "__main__":
     main([test_queue_threshold_levels_hysteresis_and_varbinds, test_gmail_bounce_rate_seed_rule,
           test_gmail_complaint_rate_rule,
+          test_queue_rate_rules_per_ip_per_isp_on_two_instances,
           test_snmpd_restart_resends_active_alarms, test_api_down_and_up,
           test_reload_keeps_clears_and_refuses_bad_config, test_storm_is_rate_limited_but_table_complete])

@@ -119,6 +119,16 @@ def test_domain_argument_is_normalised_like_the_agent_keys():
     assert cp.normalise_domain("BÜCHER.de") == "xn--bcher-kva.de"    # the agent's key: the A-label
     assert cp.normalise_domain("user@日本.JP") == "xn--wgv71a.jp"
     assert cp.normalise_domain("XN--BCHER-KVA.DE") == "xn--bcher-kva.de"
+    # -q: the queue's domain part as -d, its VirtualMTA part kept; a rollup stays itself
+    assert cp.normalise_queue("BÜCHER.de/VMTA-1") == "xn--bcher-kva.de/VMTA-1"
+    assert cp.normalise_queue(" Yahoo.Rollup/vmta18") == "yahoo.rollup/vmta18"
+    assert cp.normalise_queue("a/b/c") == "a/b/c"
+    for bad in ["/v1", "./v1"]:
+        try:
+            cp.normalise_queue(bad)
+        except cp.PluginError:
+            continue
+        raise AssertionError(f"queue {bad!r} accepted")
     for bad in ["", "  ", "user@", "x" * 2000]:
         try:
             cp.normalise_domain(bad)
@@ -171,6 +181,7 @@ LONG_DOMAIN = "mail." * 14 + "example.org"        # 81 bytes: published shortene
 SCEN = {
     "queue": {"smtp": {"rcp": 700, "dom": 30, "kb": 2000.0}},
     "domains": [{"name": "gmail.com", "rcp": 400, "conn": 20}, {"name": "queued-only.example", "rcp": 12}],
+    "queues": [{"name": "GMail.com/vmta1", "rcp": 77}],
 }
 
 # recipients per (domain, record type); gmail deliveries take 30 s, yahoo's 300 s
@@ -348,6 +359,32 @@ def test_complaint_rate_of_domain_and_instance(w):
     expect(w, 3, "PMTA COMPLAINT RATE UNKNOWN - ", "-m", "complaint-rate", "-d", "nosuch.example")
 
 
+def test_queue_rows_by_q(w):
+    """-q: one queue (domain/vmta), its rates and latency from the accounting records that name it."""
+    q = ["-q", "GMAIL.com/vmta1"]
+    out = expect(w, 2, "PMTA BOUNCE RATE CRITICAL - ", "-m", "bounce-rate", *q, "-w", "3", "-c", "5")
+    d, b = MAIL[("gmail.com", "d")], MAIL[("gmail.com", "b")]
+    pct = cp.fmt_num(b * 10000 // (d + b) / 100.0)
+    assert f"bounce rate {pct}% for queue gmail.com/vmta1 on mta1 ({b} of {d + b} bounced in the last 900 s)" \
+        in out, out
+    expect(w, 0, "PMTA BOUNCE RATE OK - ", "-m", "bounce-rate", *q, "-c", "5", "-M", str(d + b + 1))
+    out = expect(w, 2, "PMTA COMPLAINT RATE CRITICAL - ", "-m", "complaint-rate", *q, "-w", "0.1", "-c", "0.3")
+    assert perfdata(out)["complaints"][0] == str(MAIL[("gmail.com", "f")]), out
+    d, t = MAIL[("yahoo.com", "d")], MAIL[("yahoo.com", "t")]
+    out = expect(w, 1, "PMTA DEFERRAL RATE WARNING - ", "-m", "deferral-rate", "-q", "yahoo.com/vmta1",
+                 "-w", "10", "-c", "30")
+    assert f"({t} of {d + t} deferred" in out, out
+    out = expect(w, 1, "PMTA LATENCY WARNING - ", "-m", "latency", "-q", "yahoo.com/vmta1", "-w", "200")
+    assert perfdata(out)["latency_p95"][0] == "300s", out
+    # Queued recipients come from PowerMTA's /queues page, which lists its top queues only.
+    out = expect(w, 1, "PMTA QUEUE WARNING - ", "-m", "queue", *q, "-w", "50")
+    assert "77 recipients queued for queue gmail.com/vmta1 on mta1" in out and "not among" not in out, out
+    out = expect(w, 0, "PMTA QUEUE OK - ", "-m", "queue", "-q", "yahoo.com/vmta1", "-w", "50")
+    assert "0 recipients queued" in out and "not among the top queues" in out, out
+    out = expect(w, 3, "PMTA BOUNCE RATE UNKNOWN - ", "-m", "bounce-rate", "-q", "gmail.com/vmta9")
+    assert "no row for queue gmail.com/vmta9 on mta1" in out, out
+
+
 def test_rates_of_instance_sum_the_vmta_rows(w):
     d = sum(n for (_, k), n in MAIL.items() if k == "d")
     b = sum(n for (_, k), n in MAIL.items() if k == "b")
@@ -456,7 +493,8 @@ def test_bad_arguments_are_unknown(w):
     for args in (["-m", "queue", "-w", "10:5"], ["-m", "nope"], ["-m", "queue", "-p", "0"],
                  ["-m", "queue", "-v", "3"], ["-m", "queue", "-u", "x"], ["-m", "api", "-d", "gmail.com"],
                  ["-m", "queue", "-v", "3", "-u", "x", "-l", "authPriv", "-A", "a" * 8],
-                 ["-m", "queue", "-t", "0"], ["-m", "queue", "-d", ""]):
+                 ["-m", "queue", "-t", "0"], ["-m", "queue", "-d", ""], ["-m", "api", "-q", "a.com/v1"],
+                 ["-m", "queue", "-d", "a.com", "-q", "a.com/v1"], ["-m", "queue", "-q", "/v1"]):
         rc, out, err = plugin(w, *args)
         assert rc == 3 and "UNKNOWN" in out, (args, rc, out, err)
     r = subprocess.run([sys.executable, PLUGIN, "-m", "queue"], capture_output=True, text=True, timeout=20)
@@ -466,7 +504,7 @@ def test_bad_arguments_are_unknown(w):
 def test_help_documents_every_option(w):
     r = subprocess.run([sys.executable, PLUGIN, "--help"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 0, r
-    for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-w", "-c", "-M",
+    for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-q", "-w", "-c", "-M",
                  "queue", "bounce-rate", "deferral-rate", "complaint-rate", "latency", "api", "@10:20", "~:10",
                  "UNKNOWN"]:
         assert word in r.stdout, word
@@ -495,7 +533,7 @@ UNIT = [test_range_outcomes_follow_the_plugin_guidelines, test_range_bounds_and_
         test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows, test_status_line_escapes_pipe_and_newlines,
         test_conf_quote_escapes_quotes_and_backslashes_and_refuses_line_breaks]
 LIVE = [test_queue_of_instance_ok_warning_critical, test_queue_of_domain, test_bounce_rate_of_domain,
-        test_deferral_rate_of_domain, test_complaint_rate_of_domain_and_instance,
+        test_deferral_rate_of_domain, test_complaint_rate_of_domain_and_instance, test_queue_rows_by_q,
         test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
         test_long_domain_is_found_by_its_full_name, test_api_status, test_snmpv3_authpriv,
         test_secrets_stay_out_of_the_snmp_tools_argv, test_queue_of_an_instance_never_polled_is_unknown,

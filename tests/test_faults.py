@@ -243,10 +243,13 @@ def test_row_cap_refusals_are_counted_logged_and_published():
         p = os.path.join(d, "acct-2026-11-28-0000.csv")
         append(p, HEADER + "".join(rec(i, dom=f"d{i}.example") for i in range(8)))
         wait_for(lambda: records(env) == 8, 10, "8 records")
-        wait_for(lambda: env.get("pmtaAgentAcctRowsDropped.0") == "3", 10, "3 domain keys refused")
+        # 8 domains through one vmta: 8 queues too, so the domain and the queue table each refuse 3.
+        wait_for(lambda: env.get("pmtaAgentAcctRowsDropped.0") == "6", 10, "3 domain and 3 queue keys refused")
         assert len([r for r in env.walk("pmtaDomainDelivered")]) == 5
+        assert len([r for r in env.walk("pmtaQueueDelivered")]) == 5
         assert env.get("pmtaLatencyCount.1.1.\"all\"") == "8"   # the instance row has every record
         assert "domain table full (pmtaMaxRows 5)" in env.agent_log_text()
+        assert "queue table full (pmtaMaxRows 5)" in env.agent_log_text()
         assert env.get("pmtaAgentAlarmsRefused.0") == "0"
 
 def test_root_start_drops_privileges():

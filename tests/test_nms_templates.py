@@ -686,7 +686,10 @@ def check_zabbix(mib):
                          ("latency P95", "{$PMTA.LATENCY.P95.WARN"),
                          ("complaint rate", "{$PMTA.COMPLAINT.RATE.WARN"),
                          ("domain complaint rate", "pmta.domain.complaint.rate["),
-                         ("VirtualMTA complaint rate", "pmta.vmta.complaint.rate[")):
+                         ("VirtualMTA complaint rate", "pmta.vmta.complaint.rate["),
+                         ("queue bounce rate", "pmta.queue.bounce.rate["),
+                         ("queue deferral rate", "pmta.queue.deferral.rate["),
+                         ("queue complaint rate", "pmta.queue.complaint.rate[")):
         check(needle in all_expr, f"{path}: a trigger on {what}")
     print(f"ok - Zabbix template: {len(items)} items, {len(tpl.get('discovery_rules', []))} discovery rules, "
           f"{len(valuemaps)} value maps, {len(trap_items)} trap items")

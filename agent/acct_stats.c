@@ -475,10 +475,13 @@ complaint_count(struct acct_stats *s, const struct acct_record *r)
 
 /*
  * The record's queue key into out (DOMAIN_IDN_MAX + 1 bytes), 0 when it has
- * none. A record with a queue column names it, and a d, b or t record then
- * teaches the route table which queue its (domain, vmta) goes through; a
- * record without one (f records, rb records as some versions write them)
- * takes the queue its (domain, vmta) last went through, if any was seen.
+ * none. A record with a queue column names it. A record without one (f
+ * records, rb records as some versions write them) takes the queue its
+ * (domain, vmta) last went through: "domain/vmta" itself when that queue has
+ * a row, unless a d, b or t record showed the pair going through another
+ * queue (a rollup: yahoo.com via yahoo.rollup/vmta18), which the route table
+ * remembers. Only such pairs have a route row, so the common record costs
+ * one comparison, not a lookup.
  */
 static size_t
 queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const char *dom,
@@ -486,26 +489,43 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 {
 	char key[DOMAIN_IDN_MAX + 1 + ACCT_NAME_MAX];
 	size_t ql = 0, vl = cap_name(r->vmta.len);
+	bool own;
 	struct row *route;
 
 	if (r->queue.len)
 		ql = domain_idn_queue_key(cache_key, s->domains, r->queue.p, r->queue.len, out);
 	if (!dl || !vl || (ql && k != K_D && k != K_B && k != K_T))
 		return ql;
+	/* The pair's own queue name, "domain/vmta", is also the route table's key. */
 	memcpy(key, dom, dl);
-	key[dl] = '\0';
+	key[dl] = '/';
 	memcpy(key + dl + 1, r->vmta.p, vl);
+	own = ql == dl + 1 + vl && memcmp(out, key, ql) == 0;
+	route = own && !s->tab[ACCT_TAB_ROUTE].n ? NULL :
+	    table_find(&s->tab[ACCT_TAB_ROUTE], key, dl + 1 + vl, base_fnv1a(key, dl + 1 + vl));
 	if (!ql) {
-		route = table_find(&s->tab[ACCT_TAB_ROUTE], key, dl + 1 + vl,
-		    base_fnv1a(key, dl + 1 + vl));
-		if (!route || !route->diag)
+		if (route && route->diag) {
+			route->touched = s->now;
+			ql = strlen(route->diag);
+			memcpy(out, route->diag, ql + 1);
+			return ql;
+		}
+		if (!table_find(&s->tab[ACCT_TAB_QUEUE], key, dl + 1 + vl, base_fnv1a(key, dl + 1 + vl)))
 			return 0;
-		route->touched = s->now;
-		ql = strlen(route->diag);
-		memcpy(out, route->diag, ql + 1);
+		memcpy(out, key, dl + 1 + vl);
+		out[dl + 1 + vl] = '\0';
+		return dl + 1 + vl;
+	}
+	if (own) {
+		/* Back on its own queue: a route learnt before no longer holds. */
+		if (route && route->diag) {
+			free(route->diag);
+			route->diag = NULL;
+		}
 		return ql;
 	}
-	route = table_get(s, ACCT_TAB_ROUTE, key, dl + 1 + vl);
+	if (!route)
+		route = table_get(s, ACCT_TAB_ROUTE, key, dl + 1 + vl);
 	if (route) {
 		route->touched = s->now;
 		/* Mostly the same queue again: no copy then. */

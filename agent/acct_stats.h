@@ -57,10 +57,10 @@ enum acct_table {
 	ACCT_TAB_COMPLAINT,
 	ACCT_TAB_QUEUE,
 	/*
-	 * Not published: which queue a (domain, VirtualMTA) pair's mail went
-	 * through last, learnt from d, b and t records, so that an f or rb
-	 * record without a queue column still counts in its queue's row, a
-	 * rollup queue (yahoo.rollup/vmta18) included.
+	 * Not published: the (domain, VirtualMTA) pairs whose mail went through
+	 * a queue of another name (a rollup: yahoo.rollup/vmta18), learnt from
+	 * d, b and t records, so that an f or rb record without a queue column
+	 * still counts in its queue's row.
 	 */
 	ACCT_TAB_ROUTE,
 	ACCT_TABLES

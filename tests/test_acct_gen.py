@@ -134,11 +134,14 @@ def recount(d, now, window=900, hard=HARD):
         inwin = tl > now - window and tl <= now
         dom = key_of(r.get("rcpt", "").rpartition("@")[2]) if "@" in r.get("rcpt", "") else ""
         q = queue_of(r["queue"]) if r.get("queue") else ""
-        pair = (dom, r.get("vmta", ""))
-        if dom and pair[1] and t in ("d", "b", "t") and q:
-            last_queue[pair] = q
-        elif dom and pair[1] and t in ("rb", "f") and not q:
-            q = last_queue.get(pair, "")
+        own = dom + "/" + r.get("vmta", "") if dom and r.get("vmta") else ""
+        if own and t in ("d", "b", "t") and q:
+            if q == own:
+                last_queue.pop(own, None)
+            else:
+                last_queue[own] = q
+        elif own and t in ("rb", "f") and not q:
+            q = last_queue.get(own, own if own in cnt["queue"] else "")
         qt = [cnt["queue"][q]] if q and t in ("d", "b", "t", "rb", "f") else []
         if t in ("d", "b", "t", "rb"):
             name = {"d": "delivered", "b": "bounced", "t": "deferred", "rb": "remote_bounced"}[t]

@@ -26,7 +26,7 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from pmtatest import TOP_SRCDIR, Env, free_port, main, wait_for  # noqa: E402
+from pmtatest import MIB_FILE, TOP_SRCDIR, Env, free_port, main, slow, wait_for  # noqa: E402
 from test_acct_tables import idn_file  # noqa: E402
 
 PROM_DIR = os.path.join(TOP_SRCDIR, "conf", "prometheus")
@@ -189,6 +189,14 @@ def test_snmp_yml_is_what_the_generator_writes():
         names = {m["name"] for m in mod["pmta_monitor"]["metrics"]}
         for text in FREE_TEXT:
             assert text not in names, f"{text} is published"
+        # An index object is never answered: a metric of its own would stay empty.
+        with open(MIB_FILE) as f:
+            mib = f.read()
+        hidden = set(re.findall(r"^(\w+) OBJECT-TYPE\s+SYNTAX[^\n]*\n\s+MAX-ACCESS\s+not-accessible", mib, re.M))
+        assert "pmtaDomainName" in hidden and "pmtaInstanceIndex" in hidden, sorted(hidden)
+        for module, body in mod.items():
+            bad = sorted({m["name"] for m in body["metrics"]} & hidden)
+            assert not bad, f"{module}: not-accessible objects as metrics (ignore them in generator.yml): {bad}"
         print(f"  snmp.yml regenerated identically: {len(mod)} modules, "
               f"{len(mod['pmta_monitor']['metrics'])} objects in pmta_monitor")
     finally:
@@ -236,7 +244,7 @@ def start_exporter(env, config=SNMP_YML):
 def scrape(env, port, module):
     url = f"http://127.0.0.1:{port}/snmp?module={module}&target=127.0.0.1:{env.snmp_port}"
     t0 = time.monotonic()
-    status, body = http_get(url)
+    status, body = http_get(url, slow(30))
     dt = time.monotonic() - t0
     assert status == 200, body
     samples = parse_metrics(body)
@@ -297,7 +305,8 @@ def test_exporter_publishes_what_snmpwalk_returns():
         assert out[0][1] == float(BIG) > 2 ** 32, out
         assert series(got, "pmtaInstanceOutMsg", pmtaInstanceName="mta1")[0][1] == float(a.value[2])
         # A counter is typed counter.
-        _, body = http_get(f"http://127.0.0.1:{port}/snmp?module=pmta_monitor&target=127.0.0.1:{env.snmp_port}")
+        _, body = http_get(f"http://127.0.0.1:{port}/snmp?module=pmta_monitor&target=127.0.0.1:{env.snmp_port}",
+                           slow(30))
         assert "# TYPE pmtaInstanceOutRcpt counter" in body and "# TYPE pmtaDomainDelivered counter" in body
         assert "# TYPE pmtaInstanceQueuedRcpt gauge" in body
 

@@ -109,6 +109,7 @@ def known_metrics():
     """The exporter's metrics plus each recording rule, with the labels of the
     metrics it is computed from and those its label_replace writes."""
     known = exporter_metrics()
+    known["up"] = set(TARGET_LABELS)     # Prometheus's own, per target
     with open(RULES) as f:
         rules = yaml.safe_load(f)
     problems = []

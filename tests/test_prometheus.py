@@ -346,15 +346,20 @@ def test_exporter_publishes_what_snmpwalk_returns():
         th = series(got, "pmtaThresholdWarn", pmtaThresholdRule="idn")
         assert th and th[0][0]["pmtaThresholdScope"] == "domain:BÜCHER.DE" and th[0][1] == 1000.0, th
 
-        # A per-table module walks its part only, with the same labels and values.
-        for module, prefix in (("pmta_domain", "pmtaDomain"), ("pmta_queue", "pmtaQueue"),
-                               ("pmta_instance", "pmtaInstance")):
-            part, _, _ = scrape(env, port, module)
-            assert part and all(n.startswith((prefix, "pmtaConn")) for n, _, _ in part), \
-                {n for n, _, _ in part}
-            for n, lb, v in part:
-                assert got_map.get((n, frozenset(lb.items()))) is not None, (module, n, lb)
-            print(f"  {module}: {len(part)} series, each also in pmta_monitor")
+        # Each per-table module publishes its own metrics only, as pmta_monitor
+        # labels them; together they publish every series pmta_monitor does.
+        union = set()
+        for module, body in conf.items():
+            if module == "pmta_monitor":
+                continue
+            own = {m["name"] for m in body["metrics"]} | {m["name"] + "_info" for m in body["metrics"]}
+            part, dt, _ = scrape(env, port, module)
+            keys = {(n, frozenset(lb.items())) for n, lb, _ in part}
+            assert {n for n, _ in keys} <= own, (module, {n for n, _ in keys} - own)
+            assert keys <= set(got_map), (module, sorted(keys - set(got_map))[:5])
+            union |= keys
+            print(f"  {module}: {len(part)} series in {dt:.3f}s, each also in pmta_monitor")
+        assert union == set(got_map), sorted(set(got_map) ^ union)[:5]
 
 
 PROM_CONF = """global:
@@ -403,6 +408,9 @@ def test_prometheus_scrapes_the_exporter_and_evaluates_the_rules():
         res = wait_for(lambda: prom_query(port, 'pmtaInstanceOutRcpt{pmtaInstanceName="mta1"}'), 30,
                        "a scrape of the exporter", abort=proc.exited)
         assert float(res[0]["value"][1]) == float(BIG) and res[0]["metric"]["job"] == "pmta", res
+        res = prom_query(port, 'pmtaDomainDelivered{pmtaDomainUnicodeName="bücher.de"}')
+        assert [r["metric"]["pmtaDomainName"] for r in res] == ["xn--bcher-kva.de"], res
+        assert float(res[0]["value"][1]) == float(env.get("pmtaDomainDelivered.1.\"xn--bcher-kva.de\"")), res
         # The rules file loaded, and a recording rule over the domain table.
         _, body = http_get(f"http://127.0.0.1:{port}/api/v1/rules", 5)
         groups = json.loads(body)["data"]["groups"]

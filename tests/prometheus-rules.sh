@@ -4,6 +4,7 @@
 # sample series) must pass `promtool test rules`. promtool (Debian's
 # prometheus package, installed by scripts/deps) missing is a failure.
 set -eu
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 if ! command -v promtool >/dev/null; then
 	echo "FAIL: promtool is missing (apt-get install prometheus; scripts/deps installs it)" >&2
 	exit 1

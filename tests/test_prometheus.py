@@ -335,7 +335,9 @@ def test_exporter_publishes_what_snmpwalk_returns():
         assert len(row) == 1 and row[0][1] == 2500.0, row
         assert row[0][0]["pmtaQueueDomain"] == a.value[0] and row[0][0]["pmtaQueueVmta"] == "vmta18", row
         assert a.value[3] == "2" and series(got, "pmtaQueueMode_info", pmtaQueueName=q, pmtaQueueMode="backoff")
-        assert series(got, "pmtaQueuePaused_info", pmtaQueueName="Bücher.de/vmta1", pmtaQueuePaused="true")
+        # The page's Bücher.de/vmta1 is keyed as the agent keys queues (its domain part's A-label).
+        assert series(got, "pmtaQueuePaused_info", pmtaQueueName="xn--bcher-kva.de/vmta1", pmtaQueuePaused="true")
+        assert series(got, "pmtaQueueListed_info", pmtaQueueName=q, pmtaQueueListed="true")
 
         # The API status as a state set, the alarm with its rule, subject and severity.
         assert series(got, "pmtaInstanceApiStatus", pmtaInstanceName="mta1", pmtaInstanceApiStatus="ok")[0][1] == 1

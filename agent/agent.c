@@ -137,6 +137,13 @@ on_session_start(int major, int minor, void *server_arg, void *client_arg)
 	(void)minor;
 	(void)server_arg;
 	(void)client_arg;
+	/*
+	 * net-snmp has just set this process's uptime from the sysUpTime in
+	 * the master's Response to the Open (agentx client.c): from here on
+	 * netsnmp_get_agent_uptime() runs on the master's clock, and its zero
+	 * is fixed for the session, so TimeStamps stay put between reads.
+	 */
+	mib.master_origin_ms = mono_now_ms() - (int64_t)netsnmp_get_agent_uptime() * 10;
 	replay_upto = alarm_engine_events(alarms);
 	replay_pending = 1;
 	return 0;
@@ -252,6 +259,14 @@ workers_same(const struct cfg *a, const struct cfg *b)
 	return true;
 }
 
+/* The agent's counters start from zero now: pmtaAgentCountersStarted. */
+static void
+counters_restart(void)
+{
+	mib.counters_wall_ms = wall_now_ms();
+	mib.counters_ms = mono_now_ms();
+}
+
 static void
 reload(const char *path)
 {
@@ -267,6 +282,7 @@ reload(const char *path)
 		    "restarting collection (accounting counters start again)");
 		workers_stop();
 		instances_reset(c->n_inst);
+		counters_restart();
 		if (workers_start(c) < 0)
 			log_errx("SIGHUP: some instances could not start");
 	} else {
@@ -403,8 +419,8 @@ config_check(const char *path)
 static int
 session_open(const struct agent_opts *o)
 {
-	mib.start_mono = mono_now();
 	start_wall = (int64_t)time(NULL);
+	counters_restart();
 	alarms = alarm_engine_new();
 	if (!alarms || mib_register(&mib) < 0)
 		return -1;

@@ -37,6 +37,13 @@ struct collector {
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
 	struct pmta_result *api;	/* the collector thread's current one */
+	/*
+	 * The files of the last 24 hours are read again at start: until that
+	 * backlog is read (settled), every snapshot shows counters that jumped,
+	 * and moves the counters' start (counters_*, ms) to when it was built.
+	 */
+	bool settled;
+	int64_t counters_wall_ms, counters_ms;
 	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
 	void *notify_arg;
@@ -250,6 +257,8 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	if (!col)
 		return NULL;
 	col->index = index;
+	col->counters_wall_ms = wall_now_ms();
+	col->counters_ms = mono_now_ms();
 	col->notify = notify;
 	col->notify_arg = notify_arg;
 	pthread_mutex_init(&col->lock, NULL);
@@ -290,6 +299,20 @@ fail:
 	return NULL;
 }
 
+/*
+ * A snapshot built while the backlog is read moves the counters' start to
+ * now: at least a tenth of a second on, so that two such snapshots never
+ * share a DateAndTime (tenths) and a manager sees every jump.
+ */
+static void
+counters_jumped(struct collector *col)
+{
+	int64_t wall = wall_now_ms(), mono = mono_now_ms();
+
+	col->counters_wall_ms = wall > col->counters_wall_ms + 100 ? wall : col->counters_wall_ms + 100;
+	col->counters_ms = mono > col->counters_ms + 100 ? mono : col->counters_ms + 100;
+}
+
 static void
 publish(struct collector *col)
 {
@@ -303,6 +326,10 @@ publish(struct collector *col)
 	};
 	struct snap_instance *s;
 
+	if (!col->settled)
+		counters_jumped(col);
+	src.counters_wall_ms = col->counters_wall_ms;
+	src.counters_ms = col->counters_ms;
 	if (col->reader) {
 		metrics_compute(col, &src);
 		src.acct = acct_stats_view(col->stats, src.now);
@@ -362,6 +389,9 @@ collector_run(void *arg)
 		}
 		if (read > 0)
 			continue;	/* a backlog: keep reading */
+		/* Everything read is published (or nothing was): counting from here on. */
+		if (!dirty)
+			col->settled = true;
 
 		base_deadline(&until, COLLECTOR_IDLE_MS);
 		pthread_mutex_lock(&col->lock);

@@ -54,6 +54,19 @@ pmta_poller_counters_reset(const struct pmta_status *prev, const struct pmta_sta
 	    cur->out_msg < prev->out_msg || cur->out_kb < prev->out_kb;
 }
 
+int64_t
+pmta_poller_reset_wall(const struct pmta_status *prev, const struct pmta_status *cur,
+		       int64_t now_wall)
+{
+	bool same_start;
+
+	if (!(cur->have & PMTA_HAVE_TIMES) || cur->startup_time > cur->time_now)
+		return now_wall;
+	same_start = prev && (prev->have & PMTA_HAVE_TIMES) &&
+	    cur->startup_time <= prev->startup_time + 1;
+	return same_start ? now_wall : now_wall - (cur->time_now - cur->startup_time);
+}
+
 struct pmta_poller *
 pmta_poller_new(const struct cfg *c, const struct cfg_instance *ci, pmta_poller_publish_fn publish,
 	   void *arg)
@@ -188,8 +201,11 @@ fetch_status(struct pmta_poller *p, struct pmta_result *r, char *err, size_t err
 	}
 	if (r->have_status && pmta_poller_counters_reset(&r->st, &s)) {
 		r->discontinuity = mono_now();
+		r->reset_wall = pmta_poller_reset_wall(&r->st, &s, (int64_t)time(NULL));
 		log_notice("instance %s: PowerMTA counters went backwards "
 		    "(restart or reset counters)", p->name);
+	} else if (!r->have_status) {
+		r->reset_wall = pmta_poller_reset_wall(NULL, &s, (int64_t)time(NULL));
 	}
 	r->have_status = true;
 	r->st = s;
@@ -212,6 +228,7 @@ pmta_poller_poll_once(struct pmta_poller *p)
 	memcpy(r->last_error, prev->last_error, sizeof(r->last_error));
 	r->last_success = prev->last_success;
 	r->discontinuity = prev->discontinuity;
+	r->reset_wall = prev->reset_wall;
 	r->polls = prev->polls;
 	r->failures = prev->failures;
 	r->failed_in_row = prev->failed_in_row;

@@ -261,6 +261,8 @@ snapshot_build(struct snap_source *src)
 	s->acct_records = src->acct_records;
 	s->acct_malformed = src->acct_malformed;
 	s->acct_last_record = src->acct_last_record;
+	s->counters_wall_ms = src->counters_wall_ms;
+	s->counters_ms = src->counters_ms;
 	s->built_wall = src->now;
 	s->owned = src->acct;
 	s->owned_free = snapshot_acct_view_free;

@@ -19,6 +19,7 @@
 #define COLLECTOR_BUILD_MIN_S 1		/* at most one snapshot a second while busy */
 #define COLLECTOR_REFRESH_S 5		/* rebuild this often so windows slide */
 #define COLLECTOR_READ_BUDGET (8u << 20)	/* bytes read between checks */
+#define COLLECTOR_CATCHUP_HIDE_S 60	/* tables hidden at most this long at start */
 
 struct collector {
 	unsigned index;
@@ -38,11 +39,15 @@ struct collector {
 
 	struct pmta_result *api;	/* the collector thread's current one */
 	/*
-	 * The files of the last 24 hours are read again at start: until that
-	 * backlog is read (settled), every snapshot shows counters that jumped,
-	 * and moves the counters' start (counters_*, ms) to when it was built.
+	 * The files of the last 24 hours are read again at start. Until that
+	 * backlog is read (settled) nothing is published, for at most
+	 * COLLECTOR_CATCHUP_HIDE_S (from started_ms): a manager sees no counter
+	 * half-way back, which it would take for traffic. A snapshot built
+	 * before it settles moves the counters' start (counters_*, ms) to when
+	 * it was built.
 	 */
 	bool settled;
+	int64_t started_ms;
 	int64_t counters_wall_ms, counters_ms;
 	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
@@ -258,7 +263,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 		return NULL;
 	col->index = index;
 	col->counters_wall_ms = wall_now_ms();
-	col->counters_ms = mono_now_ms();
+	col->counters_ms = col->started_ms = mono_now_ms();
 	col->notify = notify;
 	col->notify_arg = notify_arg;
 	pthread_mutex_init(&col->lock, NULL);
@@ -380,6 +385,9 @@ collector_run(void *arg)
 			break;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!col->settled && read > 0 &&
+		    mono_now_ms() - col->started_ms < COLLECTOR_CATCHUP_HIDE_S * 1000)
+			continue;	/* the start-up backlog: publish once it is read */
 		if (col->api && ((dirty && now.tv_sec - last_build.tv_sec >= COLLECTOR_BUILD_MIN_S) ||
 		    now.tv_sec - last_build.tv_sec >= COLLECTOR_REFRESH_S ||
 		    (dirty && read <= 0))) {

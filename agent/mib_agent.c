@@ -520,6 +520,7 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 		oid sub = req->requestvb->name[req->requestvb->name_length - 2];
 		uint64_t recs = 0, bad = 0, dropped = 0;
 		int64_t started_wall = state->counters_wall_ms, started_ms = state->counters_ms;
+		bool waiting = false;	/* an instance has published nothing yet */
 		size_t i;
 
 		if (reqinfo->mode != MODE_GET) {
@@ -527,6 +528,7 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 			continue;
 		}
 		for (i = 0; i < state->n_inst; i++) {
+			waiting |= !state->inst[i];
 			if (state->inst[i]) {
 				recs += state->inst[i]->acct_records;
 				bad += state->inst[i]->acct_malformed;
@@ -537,6 +539,16 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 				if (state->inst[i]->counters_ms > started_ms)
 					started_ms = state->inst[i]->counters_ms;
 			}
+		}
+		/*
+		 * The sums are absent until every instance has published its first
+		 * tables (its start-up backlog read): a partial sum would read as a
+		 * drop, and the rest of the backlog as traffic.
+		 */
+		if (waiting && (sub == PMTA_AGENT_ACCT_RECORDS || sub == PMTA_AGENT_ACCT_MALFORMED ||
+		    sub == PMTA_AGENT_ACCT_ROWS_DROPPED)) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+			continue;
 		}
 		switch (sub) {
 		case PMTA_AGENT_VERSION: set_s(&v, PACKAGE_VERSION); break;

@@ -91,8 +91,14 @@ alarms_evaluate(const struct snap_instance *si)
 		if (alarm_eval_collect(th, si, (int64_t)time(NULL), start_wall, &values) < 0)
 			continue;
 		alarm_engine_update(alarms, th, si->name, values.v, values.n, mono_now(),
-		    mib_notify_event, NULL);
+		    mib_notify_event, &mib);
 	}
+	/* Queue backoff: a built-in rule, one alarm per queue in backoff. */
+	if (cfg->queue_backoff_events &&
+	    alarm_eval_collect(&cfg_queue_backoff_rule, si, (int64_t)time(NULL), start_wall,
+	    &values) == 0)
+		alarm_engine_update(alarms, &cfg_queue_backoff_rule, si->name, values.v, values.n,
+		    mono_now(), mib_notify_event, &mib);
 	mib_alarm_table_build(&mib, alarms);
 	mib.alarms_refused = alarm_engine_refused(alarms);
 	/* At most one line a minute while the cap holds, not one per refused subject. */
@@ -171,7 +177,7 @@ on_tick(unsigned int reg, void *arg)
 		size_t n;
 
 		replay_pending = 0;
-		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, NULL);
+		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, &mib);
 		if (n)
 			log_notice("AgentX session open: sent %zu active alarm%s again",
 			    n, n == 1 ? "" : "s");
@@ -293,7 +299,7 @@ reload(const char *path)
 				collector_set_rules(collectors[i], c);
 	}
 	/* Alarms of rules that are gone clear now, with their notification. */
-	alarm_engine_prune(alarms, c, mib_notify_event, NULL);
+	alarm_engine_prune(alarms, c, mib_notify_event, &mib);
 	mib_alarm_table_build(&mib, alarms);
 	mib_notify_set_limit(c->trap_rate_limit);
 	/* The threshold table points into the config: rebuild it before freeing. */

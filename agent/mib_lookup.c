@@ -62,11 +62,18 @@ table_find(const struct mib_state *st, const struct mib_lookup_table *t, const u
 	return false;
 }
 
+static bool
+col_absent(const struct mib_lookup_table *t, unsigned col)
+{
+	return col < 64 && (t->col_absent >> col & 1);
+}
+
 bool
 mib_lookup_get(const struct mib_state *st, const struct mib_lookup_table *t, unsigned col,
 	       const uint32_t *idx, size_t len, struct mib_hit *hit)
 {
-	if (col < t->col_first || col > t->col_last || !table_find(st, t, idx, len, false, hit))
+	if (col < t->col_first || col > t->col_last || col_absent(t, col) ||
+	    !table_find(st, t, idx, len, false, hit))
 		return false;
 	hit->col = col;
 	return true;
@@ -82,6 +89,8 @@ mib_lookup_next(const struct mib_state *st, const struct mib_lookup_table *t, un
 	}
 	/* Down the column, then on to the top of the next one. */
 	for (; col <= t->col_last; col++, len = 0) {
+		if (col_absent(t, col))
+			continue;
 		if (table_find(st, t, idx, len, true, hit)) {
 			hit->col = col;
 			return true;

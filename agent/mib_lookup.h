@@ -19,6 +19,7 @@ typedef const struct mib_rows *(*mib_rows_fn)(const struct mib_state *st,
 
 struct mib_lookup_table {
 	unsigned col_first, col_last;
+	uint64_t col_absent;	/* bit c set: column c (< 64) is a gap, no such object */
 	bool per_instance;	/* the first index is pmtaInstanceIndex */
 	mib_rows_fn rows;
 };

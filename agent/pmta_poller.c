@@ -13,6 +13,7 @@
 #include "pmta_poller.h"
 #include "pmta_http.h"
 #include "pmta_xml.h"
+#include "queue_backoff.h"
 
 struct pmta_poller {
 	char name[64];
@@ -22,6 +23,8 @@ struct pmta_poller {
 	pmta_poller_publish_fn publish;
 	void *arg;
 	struct pmta_result *cur;	/* the last result, the poller's own reference */
+	struct queue_backoff *backoff;	/* backoff per queue across polls */
+	size_t untracked;		/* queues it had no room for at the last poll */
 
 	pthread_t thread;
 	bool started;
@@ -85,7 +88,8 @@ pmta_poller_new(const struct cfg *c, const struct cfg_instance *ci, pmta_poller_
 	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
 	base_cond_init(&p->wake);
 	p->cur = pmta_result_new();
-	if (!p->cur)
+	p->backoff = queue_backoff_new(c->max_rows);
+	if (!p->cur || !p->backoff)
 		goto fail;
 	for (i = 0; i < API_NPAGES; i++)
 		if (!(p->cur->list[i] = api_list_new(NULL, 0)))
@@ -170,6 +174,14 @@ fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char 
 		return PMTA_API_BAD_RESPONSE;
 	}
 	domain_keys(pg, items, n);
+	if (pg == API_QUEUES) {
+		size_t untracked = queue_backoff_update(p->backoff, items, n, mono_now());
+
+		if (untracked && !p->untracked)
+			log_warnx("instance %s: backoff of %zu queues not counted: %zu "
+			    "queues tracked at most", p->name, untracked, p->max_items);
+		p->untracked = untracked;
+	}
 	if (truncated)
 		log_warnx("instance %s: %s has more than %zu entries; the rest are "
 		    "not published (pmtaMaxRows)", p->name, pages[pg].path, p->max_items);
@@ -331,6 +343,7 @@ pmta_poller_free(struct pmta_poller *p)
 		pthread_join(p->thread, NULL);
 	}
 	pmta_http_free(p->http);
+	queue_backoff_free(p->backoff);
 	pmta_result_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);

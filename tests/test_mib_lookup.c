@@ -38,6 +38,11 @@ rows_threshold(const struct mib_state *st, const struct snap_instance *si)
 static const struct mib_lookup_table domain_tab = {
 	.col_first = 2, .col_last = 4, .per_instance = true, .rows = rows_domain,
 };
+/* Columns 2 to 6 with 3 and 4 a gap, as pmtaQueueTable's 11 to 28. */
+static const struct mib_lookup_table gap_tab = {
+	.col_first = 2, .col_last = 6, .col_absent = (1u << 3) | (1u << 4), .per_instance = true,
+	.rows = rows_domain,
+};
 static const struct mib_lookup_table threshold_tab = {
 	.col_first = 2, .col_last = 3, .per_instance = false, .rows = rows_threshold,
 };
@@ -271,12 +276,34 @@ mib_lookup_walk_visits_every_cell_once_in_ascending_order(void **state)
 	assert_int_equal(cells, 3 * (3 + 1));	/* three columns of four rows */
 }
 
+static void
+mib_lookup_gap_columns_are_absent_and_walked_over(void **state)
+{
+	struct fixture *f = *state;
+	struct mib_hit h;
+	uint32_t idx[80];
+	size_t n = name_index(idx, 3, "c.net");	/* the last row of a column */
+
+	assert_false(mib_lookup_get(&f->st, &gap_tab, 3, idx, n, &h));
+	assert_false(mib_lookup_get(&f->st, &gap_tab, 4, idx, n, &h));
+	assert_true(mib_lookup_get(&f->st, &gap_tab, 5, idx, n, &h));
+	/* After column 2's last row comes column 5's first, not 3's. */
+	assert_true(mib_lookup_next(&f->st, &gap_tab, 2, idx, n, &h));
+	assert_int_equal(h.col, 5);
+	assert_string_equal(hit_name(&h), "a.com");
+	/* A request inside the gap goes on from column 5's top too. */
+	assert_true(mib_lookup_next(&f->st, &gap_tab, 4, idx, n, &h));
+	assert_int_equal(h.col, 5);
+	assert_string_equal(hit_name(&h), "a.com");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(mib_lookup_get_answers_only_the_exact_row),
+		T(mib_lookup_gap_columns_are_absent_and_walked_over),
 		T(mib_lookup_get_refuses_a_cut_or_lengthened_index),
 		T(mib_lookup_next_walks_down_instances_then_across_columns),
 		T(mib_lookup_global_table_is_indexed_by_number),

@@ -1,7 +1,8 @@
 """Counters across agent restarts (README.md, "Counters after a restart"):
 through a real snmpd, the agent is restarted over accounting files of two
 days (tests/tools/acct-gen), then "the next day" (yesterday's file more than
-24 hours old), then snmpd restarts, then PowerMTA's counters go back; after
+24 hours old), then a SIGHUP restarts collection, then snmpd restarts, then
+PowerMTA's counters go back; after
 each, pmtaAgentCountersStarted, pmtaAgentCountersDiscontinuity,
 pmtaInstanceCounterResetTime and pmtaInstanceDiscontinuityTime must have
 changed exactly as the MIB says, on the sysUpTime.0 snmpd itself serves."""
@@ -10,6 +11,7 @@ import copy
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -129,6 +131,18 @@ def test_restarts_next_day_and_snmpd_restart_signal_every_discontinuity():
         assert up_before <= disc2 <= up2 and disc2 > disc1
         assert wall_before <= started2 and started2 > started1 and reset2 == started2
         print(f"  next day: {n2} records (yesterday's {n1} left out), discontinuity {disc1} -> {disc2}")
+
+        # A SIGHUP that changes a collection setting restarts collection: the same.
+        next_second(started2)
+        up_before, wall_before = uptime(env), int(time.time())
+        env.write_conf(conf + "pmtaStatsWindow 600\n")
+        env.agent.send_signal(signal.SIGHUP)
+        wait_for(lambda: "restarting collection" in env.agent_log_text(), 10, "collection restarted")
+        records_are(env, n2)
+        wait_for(lambda: read(env)[1] > disc2, 10, "the discontinuity to move")
+        up2, disc2, idisc2, started2, reset2 = read(env)
+        assert up_before <= disc2 <= up2 and wall_before <= started2 and reset2 == started2
+        print(f"  SIGHUP restarting collection: {n2} records again, discontinuity -> {disc2}")
 
         # snmpd restarts: its sysUpTime starts again, the agent's counters do not,
         # so the TimeStamp reads 0 (before snmpd's start) and the date stays.

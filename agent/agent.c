@@ -91,8 +91,14 @@ alarms_evaluate(const struct snap_instance *si)
 		if (alarm_eval_collect(th, si, (int64_t)time(NULL), start_wall, &values) < 0)
 			continue;
 		alarm_engine_update(alarms, th, si->name, values.v, values.n, mono_now(),
-		    mib_notify_event, NULL);
+		    mib_notify_event, &mib);
 	}
+	/* Queue backoff: a built-in rule, one alarm per queue in backoff. */
+	if (cfg->queue_backoff_events &&
+	    alarm_eval_collect(&cfg_queue_backoff_rule, si, (int64_t)time(NULL), start_wall,
+	    &values) == 0)
+		alarm_engine_update(alarms, &cfg_queue_backoff_rule, si->name, values.v, values.n,
+		    mono_now(), mib_notify_event, &mib);
 	mib_alarm_table_build(&mib, alarms);
 	mib.alarms_refused = alarm_engine_refused(alarms);
 	/* At most one line a minute while the cap holds, not one per refused subject. */
@@ -137,6 +143,13 @@ on_session_start(int major, int minor, void *server_arg, void *client_arg)
 	(void)minor;
 	(void)server_arg;
 	(void)client_arg;
+	/*
+	 * net-snmp has just set this process's uptime from the sysUpTime in
+	 * the master's Response to the Open (agentx client.c): from here on
+	 * netsnmp_get_agent_uptime() runs on the master's clock, and its zero
+	 * is fixed for the session, so TimeStamps stay put between reads.
+	 */
+	mib.master_origin_ms = mono_now_ms() - (int64_t)netsnmp_get_agent_uptime() * 10;
 	replay_upto = alarm_engine_events(alarms);
 	replay_pending = 1;
 	return 0;
@@ -164,7 +177,7 @@ on_tick(unsigned int reg, void *arg)
 		size_t n;
 
 		replay_pending = 0;
-		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, NULL);
+		n = alarm_engine_replay(alarms, replay_upto, mib_notify_event, &mib);
 		if (n)
 			log_notice("AgentX session open: sent %zu active alarm%s again",
 			    n, n == 1 ? "" : "s");
@@ -252,6 +265,14 @@ workers_same(const struct cfg *a, const struct cfg *b)
 	return true;
 }
 
+/* The agent's counters start from zero now: pmtaAgentCountersStarted. */
+static void
+counters_restart(void)
+{
+	mib.counters_wall_ms = wall_now_ms();
+	mib.counters_ms = mono_now_ms();
+}
+
 static void
 reload(const char *path)
 {
@@ -267,6 +288,7 @@ reload(const char *path)
 		    "restarting collection (accounting counters start again)");
 		workers_stop();
 		instances_reset(c->n_inst);
+		counters_restart();
 		if (workers_start(c) < 0)
 			log_errx("SIGHUP: some instances could not start");
 	} else {
@@ -277,7 +299,7 @@ reload(const char *path)
 				collector_set_rules(collectors[i], c);
 	}
 	/* Alarms of rules that are gone clear now, with their notification. */
-	alarm_engine_prune(alarms, c, mib_notify_event, NULL);
+	alarm_engine_prune(alarms, c, mib_notify_event, &mib);
 	mib_alarm_table_build(&mib, alarms);
 	mib_notify_set_limit(c->trap_rate_limit);
 	/* The threshold table points into the config: rebuild it before freeing. */
@@ -403,8 +425,8 @@ config_check(const char *path)
 static int
 session_open(const struct agent_opts *o)
 {
-	mib.start_mono = mono_now();
 	start_wall = (int64_t)time(NULL);
+	counters_restart();
 	alarms = alarm_engine_new();
 	if (!alarms || mib_register(&mib) < 0)
 		return -1;

@@ -280,6 +280,8 @@ alarm_engine_prune(struct alarm_engine *e, const struct cfg *c, alarm_event_fn c
 		for (k = 0; k < c->n_th && !keep; k++)
 			if (strcmp(c->th[k].rule, a->rule) == 0 && c->th[k].metric == a->metric)
 				keep = cfg_instance_find(c, a->instance) != NULL;
+		if (a->metric == CFG_METRIC_QUEUE_BACKOFF)
+			keep = c->queue_backoff_events && cfg_instance_find(c, a->instance) != NULL;
 		if (keep) {
 			i++;
 			continue;

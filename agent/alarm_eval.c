@@ -138,6 +138,16 @@ alarm_eval_collect(const struct cfg_threshold *th, const struct snap_instance *s
 		rc = push(o, "instance", NULL, u, 0);
 		break;
 	}
+	case CFG_METRIC_QUEUE_BACKOFF: {
+		/* Only the queues in backoff: the others clear by being absent. */
+		const struct api_list *l = a->list[API_QUEUES];
+		const struct pmta_queue *q = l->items;
+
+		for (i = 0; i < l->n && rc == 0; i++)
+			if (q[i].mode == PMTA_QUEUE_MODE_BACKOFF)
+				rc = push(o, "queue", q[i].name, 1, 0);
+		break;
+	}
 	case CFG_METRIC_API_DOWN:
 		if (a->status != PMTA_API_NOT_CONFIGURED)
 			rc = push(o, "instance", NULL, a->failed_in_row, 0);

@@ -18,7 +18,7 @@ const char *const cfg_tokens[] = {
 	"pmtaInstance", "pmtaApiKey", "pmtaApiCaFile", "pmtaApiTlsVerify",
 	"pmtaApiTimeout", "pmtaApiMaxBody", "pmtaPollInterval", "pmtaAcctFiles",
 	"pmtaStatsWindow", "pmtaHardBounceCategories", "pmtaMaxRows",
-	"pmtaThreshold", "pmtaTrapRateLimit", "pmtaRunAsUser", NULL,
+	"pmtaThreshold", "pmtaTrapRateLimit", "pmtaRunAsUser", "pmtaQueueBackoffEvents", NULL,
 };
 
 static const char *const metric_names[] = {
@@ -31,6 +31,18 @@ static const char *const metric_names[] = {
 	[CFG_METRIC_API_DOWN] = "apiDown",
 	[CFG_METRIC_ACCT_STALLED] = "acctStalled",
 	[CFG_METRIC_COMPLAINT_RATE] = "complaintRate",
+	[CFG_METRIC_QUEUE_BACKOFF] = "queueBackoff",
+};
+
+/* In backoff is 1: warning at 1, never critical, cleared at 0. */
+const struct cfg_threshold cfg_queue_backoff_rule = {
+	.rule = (char *)"queueBackoff",
+	.metric = CFG_METRIC_QUEUE_BACKOFF,
+	.scope = CFG_SCOPE_QUEUE,
+	.scope_text = (char *)"queue:*",
+	.warn = 1,
+	.crit = 2,
+	.clear_pct = 100,
 };
 
 const char *
@@ -67,6 +79,7 @@ cfg_new(void)
 	c->max_rows = 100000;
 	c->api_max_body = 16u << 20;
 	c->trap_rate_limit = 60;
+	c->queue_backoff_events = true;
 	return c;
 }
 
@@ -411,6 +424,8 @@ scope_fits(enum cfg_metric m, enum cfg_scope_kind s)
 	case CFG_METRIC_API_DOWN:
 	case CFG_METRIC_ACCT_STALLED:
 		return s == CFG_SCOPE_INSTANCE;
+	case CFG_METRIC_QUEUE_BACKOFF:
+		return s == CFG_SCOPE_QUEUE;
 	}
 	return false;
 }
@@ -488,6 +503,9 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 		    "[window=SECONDS] [min=N] [clear=PCT%%]");
 	if (!name_ok(w[0]))
 		return fail(err, errlen, "bad rule name '%.64s'", w[0]);
+	if (strcmp(w[0], cfg_queue_backoff_rule.rule) == 0)
+		return fail(err, errlen, "rule name '%s' is the built-in queue backoff rule's",
+		    w[0]);
 	for (i = 0; i < c->n_th; i++)
 		if (strcmp(c->th[i].rule, w[0]) == 0)
 			return fail(err, errlen, "rule '%s' defined twice", w[0]);
@@ -640,6 +658,12 @@ cfg_parse(struct cfg *c, const char *token, const char *args, char *err, size_t 
 		return parse_hard_cats(c, args, err, errlen);
 	if (strcmp(token, "pmtaThreshold") == 0)
 		return parse_threshold(c, w, n, err, errlen);
+	if (strcmp(token, "pmtaQueueBackoffEvents") == 0) {
+		if (n != 1 || (strcmp(w[0], "yes") != 0 && strcmp(w[0], "no") != 0))
+			return fail(err, errlen, "expected: pmtaQueueBackoffEvents yes|no");
+		c->queue_backoff_events = strcmp(w[0], "yes") == 0;
+		return 0;
+	}
 	if (strcmp(token, "pmtaRunAsUser") == 0) {
 		if (n != 1 || !name_ok(w[0]))
 			return fail(err, errlen, "expected: pmtaRunAsUser USER");

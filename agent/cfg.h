@@ -29,6 +29,11 @@ enum cfg_metric {
 	CFG_METRIC_ACCT_STALLED,
 	CFG_METRIC_COMPLAINT_RATE,	/* appended: the numbers above are kept */
 	CFG_METRIC_LAST = CFG_METRIC_COMPLAINT_RATE,
+	/*
+	 * Built in, not a pmtaThreshold metric: a queue in backoff (value 1),
+	 * one alarm per queue, unless pmtaQueueBackoffEvents is no.
+	 */
+	CFG_METRIC_QUEUE_BACKOFF,
 };
 
 enum cfg_scope_kind {
@@ -74,6 +79,7 @@ struct cfg {
 	uint32_t max_rows;	/* per table per instance */
 	uint64_t api_max_body;	/* bytes */
 	uint32_t trap_rate_limit; /* notifications per minute */
+	bool queue_backoff_events;	/* pmtaQueueBackoffEvents: alarm and notify on backoff */
 	char *run_as_user;
 	bool has_secret;	/* an API key or URL credentials appear */
 };
@@ -96,6 +102,8 @@ extern const char *const cfg_tokens[];
 
 const struct cfg_instance *cfg_instance_find(const struct cfg *c, const char *name);
 const char *cfg_metric_name(enum cfg_metric m);
+/* The built-in rule of queue backoff (metric CFG_METRIC_QUEUE_BACKOFF, scope queue:*). */
+extern const struct cfg_threshold cfg_queue_backoff_rule;
 /* A rate in basis points (bounceRate, hardBounceRate, deferralRate): these
  * take min_samples= and clear below their threshold like the others. */
 bool cfg_metric_is_rate(enum cfg_metric m);

@@ -19,6 +19,7 @@
 #define COLLECTOR_BUILD_MIN_S 1		/* at most one snapshot a second while busy */
 #define COLLECTOR_REFRESH_S 5		/* rebuild this often so windows slide */
 #define COLLECTOR_READ_BUDGET (8u << 20)	/* bytes read between checks */
+#define COLLECTOR_CATCHUP_HIDE_S 60	/* tables hidden at most this long at start */
 
 struct collector {
 	unsigned index;
@@ -37,6 +38,17 @@ struct collector {
 	struct snap_instance *pending;	/* built, not yet taken (lock) */
 
 	struct pmta_result *api;	/* the collector thread's current one */
+	/*
+	 * The files of the last 24 hours are read again at start. Until that
+	 * backlog is read (settled) nothing is published, for at most
+	 * COLLECTOR_CATCHUP_HIDE_S (from started_ms): a manager sees no counter
+	 * half-way back, which it would take for traffic. A snapshot built
+	 * before it settles moves the counters' start (counters_*, ms) to when
+	 * it was built.
+	 */
+	bool settled;
+	int64_t started_ms;
+	int64_t counters_wall_ms, counters_ms;
 	struct rule_set *rules;		/* accounting-based thresholds of this instance (lock) */
 	void (*notify)(void *);
 	void *notify_arg;
@@ -252,6 +264,8 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 	if (!col)
 		return NULL;
 	col->index = index;
+	col->counters_wall_ms = wall_now_ms();
+	col->counters_ms = col->started_ms = mono_now_ms();
 	col->notify = notify;
 	col->notify_arg = notify_arg;
 	pthread_mutex_init(&col->lock, NULL);
@@ -292,6 +306,20 @@ fail:
 	return NULL;
 }
 
+/*
+ * A snapshot built while the backlog is read moves the counters' start to
+ * now: at least a tenth of a second on, so that two such snapshots never
+ * share a DateAndTime (tenths) and a manager sees every jump.
+ */
+static void
+counters_jumped(struct collector *col)
+{
+	int64_t wall = wall_now_ms(), mono = mono_now_ms();
+
+	col->counters_wall_ms = wall > col->counters_wall_ms + 100 ? wall : col->counters_wall_ms + 100;
+	col->counters_ms = mono > col->counters_ms + 100 ? mono : col->counters_ms + 100;
+}
+
 static void
 publish(struct collector *col)
 {
@@ -305,6 +333,10 @@ publish(struct collector *col)
 	};
 	struct snap_instance *s;
 
+	if (!col->settled)
+		counters_jumped(col);
+	src.counters_wall_ms = col->counters_wall_ms;
+	src.counters_ms = col->counters_ms;
 	if (col->reader) {
 		metrics_compute(col, &src);
 		src.acct = acct_stats_view(col->stats, src.now);
@@ -355,6 +387,9 @@ collector_run(void *arg)
 			break;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!col->settled && read > 0 &&
+		    mono_now_ms() - col->started_ms < COLLECTOR_CATCHUP_HIDE_S * 1000)
+			continue;	/* the start-up backlog: publish once it is read */
 		if (col->api && ((dirty && now.tv_sec - last_build.tv_sec >= COLLECTOR_BUILD_MIN_S) ||
 		    now.tv_sec - last_build.tv_sec >= COLLECTOR_REFRESH_S ||
 		    (dirty && read <= 0))) {
@@ -364,6 +399,9 @@ collector_run(void *arg)
 		}
 		if (read > 0)
 			continue;	/* a backlog: keep reading */
+		/* Everything read is published (or nothing was): counting from here on. */
+		if (!dirty)
+			col->settled = true;
 
 		base_deadline(&until, COLLECTOR_IDLE_MS);
 		pthread_mutex_lock(&col->lock);

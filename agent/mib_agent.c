@@ -12,6 +12,7 @@
 #include "mib_agent.h"
 #include "mib_lookup.h"
 #include "mib_oids.h"
+#include "mib_time.h"
 
 /* One value, whatever its SNMP type. */
 struct mib_val {
@@ -19,6 +20,8 @@ struct mib_val {
 	uint64_t u;
 	int64_t i;
 	const char *s;
+	size_t len;		/* of bin, for binary strings (DateAndTime); 0: s */
+	uint8_t bin[MIB_DATE_AND_TIME_LEN];
 };
 
 typedef void (*mib_value_fn)(const struct mib_state *st, const struct snap_instance *si,
@@ -48,6 +51,24 @@ set_s(struct mib_val *v, const char *s)
 {
 	v->type = ASN_OCTET_STR;
 	v->s = s ? s : "";
+}
+
+/* A DateAndTime; a time it cannot encode (a clock before 1970) gives 1970-01-01. */
+static void
+set_date(struct mib_val *v, int64_t wall_ms)
+{
+	v->type = ASN_OCTET_STR;
+	v->len = mib_time_date_and_time(wall_ms, v->bin);
+	if (!v->len)
+		v->len = mib_time_date_and_time(0, v->bin);
+}
+
+/* A TimeStamp on the master's sysUpTime of an event at event_ms (0: never). */
+static void
+set_stamp(const struct mib_state *st, struct mib_val *v, int64_t event_ms)
+{
+	v->type = ASN_TIMETICKS;
+	v->u = st->master_origin_ms ? mib_time_stamp(event_ms, st->master_origin_ms) : 0;
 }
 
 /* --- rows of each table ------------------------------------------------ */
@@ -132,9 +153,8 @@ value_instance(const struct mib_state *st, const struct snap_instance *si,
 		    (uint64_t)(s->time_now - s->startup_time) + age_since_mono(a->st_at) : 0);
 		return;
 	case PMTA_INSTANCE_DISCONTINUITY_TIME:
-		v->type = ASN_TIMETICKS;
-		v->u = a->discontinuity && a->discontinuity > st->start_mono ?
-		    (uint64_t)(a->discontinuity - st->start_mono) * 100 : 0;
+		/* Whole seconds: the same value at every read in one AgentX session. */
+		set_stamp(st, v, a->discontinuity * 1000);
 		return;
 	case PMTA_INSTANCE_IN_RCPT: set_u(v, ASN_COUNTER64, s->in_rcpt); return;
 	case PMTA_INSTANCE_IN_MSG: set_u(v, ASN_COUNTER64, s->in_msg); return;
@@ -154,6 +174,17 @@ value_instance(const struct mib_state *st, const struct snap_instance *si,
 	case PMTA_INSTANCE_SPOOL_RCPT: set_u(v, ASN_GAUGE, s->spool_rcpt); return;
 	case PMTA_INSTANCE_SPOOL_MAX_RCPT: set_u(v, ASN_GAUGE, s->spool_max_rcpt); return;
 	case PMTA_INSTANCE_RESOLVER_PENDING: set_u(v, ASN_GAUGE, s->resolver_pending); return;
+	case PMTA_INSTANCE_COUNTER_RESET_TIME: {
+		/* The latest of the agent's start, this instance's and PowerMTA's. */
+		int64_t t = st->counters_wall_ms;
+
+		if (si->counters_wall_ms > t)
+			t = si->counters_wall_ms;
+		if (a->reset_wall * 1000 > t)
+			t = a->reset_wall * 1000;
+		set_date(v, t);
+		return;
+	}
 	}
 }
 
@@ -187,7 +218,8 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	}
 	if (col >= PMTA_QUEUE_DELIVERED && col <= PMTA_QUEUE_REMOTE_BOUNCED)
 		set_u(v, ASN_COUNTER64, r->col[col]);
-	else if (col == PMTA_QUEUE_COMPLAINTS)
+	else if (col == PMTA_QUEUE_COMPLAINTS || col == PMTA_QUEUE_BACKOFF_ENTRIES ||
+	    col == PMTA_QUEUE_BACKOFF_SECONDS)
 		set_u(v, ASN_COUNTER64, r->col[col]);
 	else if (col >= PMTA_QUEUE_LATENCY_P50 && col <= PMTA_QUEUE_LATENCY_P99)
 		set_u(v, ASN_UNSIGNED, r->col[col]);
@@ -335,6 +367,7 @@ value_alarm(const struct mib_state *st, const struct snap_instance *si,
 	  .lk = { .col_first = first, .col_last = last, .per_instance = inst, .rows = rowsfn }, \
 	  .value = valfn, .index_types = { __VA_ARGS__ } }
 
+
 static struct mib_table tables[] = {
 	T("pmtaInstanceTable", PMTA_OID_INSTANCE_TABLE, PMTA_INSTANCE_COL_FIRST,
 	  PMTA_INSTANCE_COL_LAST, true, rows_instance, value_instance, ASN_UNSIGNED),
@@ -389,6 +422,10 @@ answer(netsnmp_request_info *req, const struct mib_val *v)
 		break;
 	}
 	case ASN_OCTET_STR: {
+		if (v->len) {
+			snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->bin, v->len);
+			break;
+		}
 		/*
 		 * DisplayString and SnmpAdminString are at most 255 bytes; a cut
 		 * backs off to a character's start so that UTF-8 stays UTF-8.
@@ -488,6 +525,8 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 		struct mib_val v = { 0 };
 		oid sub = req->requestvb->name[req->requestvb->name_length - 2];
 		uint64_t recs = 0, bad = 0, dropped = 0;
+		int64_t started_wall = state->counters_wall_ms, started_ms = state->counters_ms;
+		bool waiting = false;	/* an instance has published nothing yet */
 		size_t i;
 
 		if (reqinfo->mode != MODE_GET) {
@@ -495,11 +534,27 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 			continue;
 		}
 		for (i = 0; i < state->n_inst; i++) {
+			waiting |= !state->inst[i];
 			if (state->inst[i]) {
 				recs += state->inst[i]->acct_records;
 				bad += state->inst[i]->acct_malformed;
 				dropped += state->inst[i]->rows_dropped;
+				/* The sums jump when any instance's counters do. */
+				if (state->inst[i]->counters_wall_ms > started_wall)
+					started_wall = state->inst[i]->counters_wall_ms;
+				if (state->inst[i]->counters_ms > started_ms)
+					started_ms = state->inst[i]->counters_ms;
 			}
+		}
+		/*
+		 * The sums are absent until every instance has published its first
+		 * tables (its start-up backlog read): a partial sum would read as a
+		 * drop, and the rest of the backlog as traffic.
+		 */
+		if (waiting && (sub == PMTA_AGENT_ACCT_RECORDS || sub == PMTA_AGENT_ACCT_MALFORMED ||
+		    sub == PMTA_AGENT_ACCT_ROWS_DROPPED)) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+			continue;
 		}
 		switch (sub) {
 		case PMTA_AGENT_VERSION: set_s(&v, PACKAGE_VERSION); break;
@@ -510,6 +565,8 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 		case PMTA_AGENT_ACTIVE_ALARMS: set_u(&v, ASN_GAUGE, state->active_alarms); break;
 		case PMTA_AGENT_ACCT_ROWS_DROPPED: set_u(&v, ASN_COUNTER64, dropped); break;
 		case PMTA_AGENT_ALARMS_REFUSED: set_u(&v, ASN_COUNTER64, state->alarms_refused); break;
+		case PMTA_AGENT_COUNTERS_STARTED: set_date(&v, started_wall); break;
+		case PMTA_AGENT_COUNTERS_DISCONTINUITY: set_stamp(state, &v, started_ms); break;
 		default:
 			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
 			continue;
@@ -531,7 +588,7 @@ mib_register(struct mib_state *st)
 	scalar_reg = netsnmp_create_handler_registration("pmtaAgent", scalar_handler, agent_oid,
 	    OID_LENGTH(agent_oid), HANDLER_CAN_RONLY);
 	if (!scalar_reg || netsnmp_register_scalar_group(scalar_reg, PMTA_AGENT_VERSION,
-	    PMTA_AGENT_ALARMS_REFUSED) != MIB_REGISTERED_OK) {
+	    PMTA_AGENT_LAST) != MIB_REGISTERED_OK) {
 		log_errx("cannot register pmtaAgent scalars: is another copy running?");
 		scalar_reg = NULL;
 		return -1;

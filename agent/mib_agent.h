@@ -18,7 +18,20 @@ struct mib_state {
 	struct snap_table alarms;
 	uint32_t active_alarms;
 	uint64_t alarms_refused;	/* alarm_engine_refused(), for pmtaAgentAlarmsRefused */
-	int64_t start_mono;		/* when the agent started, for TimeStamp values */
+	/*
+	 * When the agent's own counters last started from zero (agent start,
+	 * or a SIGHUP that restarted collection), before any instance's
+	 * snapshot says later (snap_instance.counters_*): wall-clock
+	 * milliseconds for DateAndTime, monotonic milliseconds for TimeStamp.
+	 */
+	int64_t counters_wall_ms;
+	int64_t counters_ms;
+	/*
+	 * Monotonic milliseconds at which the master's sysUpTime.0 was 0, set
+	 * when the AgentX session opens (net-snmp has just set the subagent's
+	 * uptime from the master's Response); 0 before: TimeStamps read 0.
+	 */
+	int64_t master_origin_ms;
 };
 
 /* Registers every scalar and table; -1 (logged) if any registration fails,

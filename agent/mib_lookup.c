@@ -66,7 +66,8 @@ bool
 mib_lookup_get(const struct mib_state *st, const struct mib_lookup_table *t, unsigned col,
 	       const uint32_t *idx, size_t len, struct mib_hit *hit)
 {
-	if (col < t->col_first || col > t->col_last || !table_find(st, t, idx, len, false, hit))
+	if (col < t->col_first || col > t->col_last ||
+	    !table_find(st, t, idx, len, false, hit))
 		return false;
 	hit->col = col;
 	return true;

@@ -9,6 +9,8 @@
 #include "base.h"
 #include "pmta_result.h"
 #include "log.h"
+#include "mib_agent.h"
+#include "mib_index.h"
 #include "mib_notify.h"
 #include "mib_oids.h"
 #include "trap_limit.h"
@@ -59,6 +61,7 @@ notification_of(enum cfg_metric m)
 	case CFG_METRIC_LATENCY_P95: return PMTA_NOTIF_LATENCY_HIGH;
 	case CFG_METRIC_CONN_UTILIZATION: return PMTA_NOTIF_CONNECTIONS_HIGH;
 	case CFG_METRIC_ACCT_STALLED: return PMTA_NOTIF_ACCT_STALLED;
+	case CFG_METRIC_QUEUE_BACKOFF: return PMTA_NOTIF_QUEUE_BACKOFF;
 	}
 	return PMTA_NOTIF_QUEUE_HIGH;
 }
@@ -72,6 +75,62 @@ add_column(netsnmp_variable_list **vars, unsigned col, uint32_t index, u_char ty
 	snmp_varlist_add_variable(vars, o, OID_LENGTH(o), type, val, len);
 }
 
+/*
+ * pmtaQueueDomain, pmtaQueueVmta, pmtaQueueLastError and
+ * pmtaQueueBackoffEntries of the queue an event's subject ("queue:NAME")
+ * names, indexed as its pmtaQueueTable row. A queue no longer listed gets
+ * the parts of its name, an empty error and 0 entries.
+ */
+static void
+add_queue(netsnmp_variable_list **vars, const struct mib_state *st, const struct alarm_event *ev)
+{
+	static const unsigned cols[] = { PMTA_QUEUE_DOMAIN, PMTA_QUEUE_VMTA, PMTA_QUEUE_LAST_ERROR,
+					 PMTA_QUEUE_BACKOFF_ENTRIES };
+	const char *name = strncmp(ev->subject, "queue:", 6) == 0 ? ev->subject + 6 : ev->subject;
+	const char *slash = strrchr(name, '/');
+	const struct snap_row *q = NULL;
+	const struct snap_instance *si = NULL;
+	char idxname[MIB_NAME_MAX], domain[PMTA_NAME_MAX];
+	uint32_t key[MIB_INDEX_MAX];
+	size_t i, klen, n = mib_name_index(name, strlen(name), idxname);
+
+	klen = mib_index_put_string(key, MIB_INDEX_MAX, idxname, n);
+	for (i = 0; st && i < st->n_inst && !si; i++)
+		if (st->inst[i] && strcmp(st->inst[i]->name, ev->instance) == 0)
+			si = st->inst[i];
+	if (si) {
+		const struct mib_rows *ix = &si->tab[SNAP_QUEUE].idx;
+		size_t k = mib_rows_seek(ix, key, klen, false);
+
+		if (k < ix->n && mib_oid_cmp(ix->row[k].idx, ix->row[k].idx_len, key, klen) == 0)
+			q = ix->row[k].data;
+	}
+	snprintf(domain, sizeof(domain), "%.*s", slash ? (int)(slash - name) : (int)strlen(name),
+	    name);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		oid o[MAX_OID_LEN] = { PMTA_OID_QUEUE_TABLE, 1 };
+		size_t len = OID_LENGTH(((oid[]){ PMTA_OID_QUEUE_TABLE, 1 })), k;
+		const char *s;
+		struct counter64 c64;
+
+		o[len++] = cols[i];
+		o[len++] = si ? si->index : 0;
+		for (k = 0; k < klen && len < MAX_OID_LEN; k++)
+			o[len++] = key[k];
+		switch (cols[i]) {
+		case PMTA_QUEUE_BACKOFF_ENTRIES:
+			c64.high = (q ? q->col[PMTA_QUEUE_BACKOFF_ENTRIES] : 0) >> 32;
+			c64.low = (q ? q->col[PMTA_QUEUE_BACKOFF_ENTRIES] : 0) & 0xffffffffu;
+			snmp_varlist_add_variable(vars, o, len, ASN_COUNTER64, &c64, sizeof(c64));
+			continue;
+		case PMTA_QUEUE_DOMAIN: s = q && q->text2 ? q->text2 : domain; break;
+		case PMTA_QUEUE_VMTA: s = q && q->name2 ? q->name2 : slash ? slash + 1 : ""; break;
+		default: s = q && q->text ? q->text : ""; break;
+		}
+		snmp_varlist_add_variable(vars, o, len, ASN_OCTET_STR, s, strnlen(s, 255));
+	}
+}
+
 void
 mib_notify_event(void *arg, const struct alarm_event *ev)
 {
@@ -83,7 +142,6 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 	long severity = ev->level == ALARM_CRITICAL ? PMTA_SEVERITY_CRITICAL : PMTA_SEVERITY_WARNING;
 	uint64_t held;
 
-	(void)arg;
 	if (!trap_limit_allow(&limit, mono_now(), &held)) {
 		log_warnx("notification held back by pmtaTrapRateLimit: %s %s %s %s",
 		    ev->raise ? "raise" : "clear", ev->rule, ev->instance, ev->subject);
@@ -102,9 +160,13 @@ mib_notify_event(void *arg, const struct alarm_event *ev)
 	add_column(&vars, PMTA_ALARM_SUBJECT, ev->index, ASN_OCTET_STR, ev->subject,
 	    strlen(ev->subject));
 	add_column(&vars, PMTA_ALARM_SEVERITY, ev->index, ASN_INTEGER, &severity, sizeof(severity));
-	add_column(&vars, PMTA_ALARM_VALUE, ev->index, ASN_UNSIGNED, &value, sizeof(value));
-	add_column(&vars, PMTA_ALARM_THRESHOLD, ev->index, ASN_UNSIGNED, &threshold,
-	    sizeof(threshold));
+	if (ev->metric == CFG_METRIC_QUEUE_BACKOFF) {
+		add_queue(&vars, arg, ev);
+	} else {
+		add_column(&vars, PMTA_ALARM_VALUE, ev->index, ASN_UNSIGNED, &value, sizeof(value));
+		add_column(&vars, PMTA_ALARM_THRESHOLD, ev->index, ASN_UNSIGNED, &threshold,
+		    sizeof(threshold));
+	}
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
 	log_notice("alarm %s: rule %s, instance %s, %s, %s, value %llu, threshold %llu",

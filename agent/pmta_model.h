@@ -73,6 +73,9 @@ struct pmta_queue {
 	enum pmta_queue_mode mode;
 	int64_t retry_time;		/* PowerMTA local time as if UTC; 0 = none */
 	char last_error[PMTA_TEXT_MAX];	/* text of the newest event, "" if none */
+	/* Filled in by queue_backoff_update(), not parsed: */
+	uint64_t backoff_entries;	/* entries into backoff seen since the agent started */
+	uint64_t backoff_secs;		/* seconds in backoff, counted at each poll */
 };
 
 /* One entry of /domains (element "domain"), /vmtas ("vmta") or /jobs ("job") */

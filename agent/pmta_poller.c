@@ -13,6 +13,7 @@
 #include "pmta_poller.h"
 #include "pmta_http.h"
 #include "pmta_xml.h"
+#include "queue_backoff.h"
 
 struct pmta_poller {
 	char name[64];
@@ -22,6 +23,8 @@ struct pmta_poller {
 	pmta_poller_publish_fn publish;
 	void *arg;
 	struct pmta_result *cur;	/* the last result, the poller's own reference */
+	struct queue_backoff *backoff;	/* backoff per queue across polls */
+	size_t untracked;		/* queues it had no room for at the last poll */
 
 	pthread_t thread;
 	bool started;
@@ -54,6 +57,19 @@ pmta_poller_counters_reset(const struct pmta_status *prev, const struct pmta_sta
 	    cur->out_msg < prev->out_msg || cur->out_kb < prev->out_kb;
 }
 
+int64_t
+pmta_poller_reset_wall(const struct pmta_status *prev, const struct pmta_status *cur,
+		       int64_t now_wall)
+{
+	bool same_start;
+
+	if (!(cur->have & PMTA_HAVE_TIMES) || cur->startup_time > cur->time_now)
+		return now_wall;
+	same_start = prev && (prev->have & PMTA_HAVE_TIMES) &&
+	    cur->startup_time <= prev->startup_time + 1;
+	return same_start ? now_wall : now_wall - (cur->time_now - cur->startup_time);
+}
+
 struct pmta_poller *
 pmta_poller_new(const struct cfg *c, const struct cfg_instance *ci, pmta_poller_publish_fn publish,
 	   void *arg)
@@ -72,7 +88,8 @@ pmta_poller_new(const struct cfg *c, const struct cfg_instance *ci, pmta_poller_
 	/* Waits are measured on the monotonic clock: wall-clock jumps do not matter. */
 	base_cond_init(&p->wake);
 	p->cur = pmta_result_new();
-	if (!p->cur)
+	p->backoff = queue_backoff_new(c->max_rows);
+	if (!p->cur || !p->backoff)
 		goto fail;
 	for (i = 0; i < API_NPAGES; i++)
 		if (!(p->cur->list[i] = api_list_new(NULL, 0)))
@@ -167,6 +184,14 @@ fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char 
 		return PMTA_API_BAD_RESPONSE;
 	}
 	domain_keys(pg, items, n);
+	if (pg == API_QUEUES) {
+		size_t untracked = queue_backoff_update(p->backoff, items, n, mono_now());
+
+		if (untracked && !p->untracked)
+			log_warnx("instance %s: backoff of %zu queues not counted: %zu "
+			    "queues tracked at most", p->name, untracked, p->max_items);
+		p->untracked = untracked;
+	}
 	if (truncated)
 		log_warnx("instance %s: %s has more than %zu entries; the rest are "
 		    "not published (pmtaMaxRows)", p->name, pages[pg].path, p->max_items);
@@ -198,8 +223,11 @@ fetch_status(struct pmta_poller *p, struct pmta_result *r, char *err, size_t err
 	}
 	if (r->have_status && pmta_poller_counters_reset(&r->st, &s)) {
 		r->discontinuity = mono_now();
+		r->reset_wall = pmta_poller_reset_wall(&r->st, &s, (int64_t)time(NULL));
 		log_notice("instance %s: PowerMTA counters went backwards "
 		    "(restart or reset counters)", p->name);
+	} else if (!r->have_status) {
+		r->reset_wall = pmta_poller_reset_wall(NULL, &s, (int64_t)time(NULL));
 	}
 	r->have_status = true;
 	r->st = s;
@@ -222,6 +250,7 @@ pmta_poller_poll_once(struct pmta_poller *p)
 	memcpy(r->last_error, prev->last_error, sizeof(r->last_error));
 	r->last_success = prev->last_success;
 	r->discontinuity = prev->discontinuity;
+	r->reset_wall = prev->reset_wall;
 	r->polls = prev->polls;
 	r->failures = prev->failures;
 	r->failed_in_row = prev->failed_in_row;
@@ -324,6 +353,7 @@ pmta_poller_free(struct pmta_poller *p)
 		pthread_join(p->thread, NULL);
 	}
 	pmta_http_free(p->http);
+	queue_backoff_free(p->backoff);
 	pmta_result_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);

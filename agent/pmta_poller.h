@@ -27,6 +27,18 @@ void pmta_poller_free(struct pmta_poller *p);
 bool pmta_poller_counters_reset(const struct pmta_status *prev, const struct pmta_status *cur);
 
 /*
+ * When PowerMTA's counters in cur started from zero, on this host's wall
+ * clock (now_wall is it at the poll that fetched cur): PowerMTA's start
+ * (startupTime, moved onto this clock by timeNow, so that the two clocks
+ * may differ) unless prev shows the same start, in which case the counters
+ * were reset while it ran (`pmta reset counters`) and now_wall is the best
+ * bound. prev is NULL for the first status seen. Called once per event, so
+ * that the value stays put between polls.
+ */
+int64_t pmta_poller_reset_wall(const struct pmta_status *prev, const struct pmta_status *cur,
+			       int64_t now_wall);
+
+/*
  * One poll, on the caller's thread (the thread body calls it; tests do
  * too): the new result becomes the poller's current one, the start of the
  * next poll, and a new reference to it is returned. NULL when memory ran

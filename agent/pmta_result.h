@@ -29,6 +29,7 @@ struct pmta_result {
 	char last_error[256];
 	int64_t last_success;	/* monotonic seconds of the last good poll, 0 never */
 	int64_t discontinuity;	/* monotonic seconds a counter went backwards, 0 never */
+	int64_t reset_wall;	/* wall seconds PowerMTA's counters last started from 0, 0 unknown */
 	uint64_t polls, failures;
 	unsigned failed_in_row;	/* consecutive failed polls */
 	bool have_status;
@@ -47,5 +48,9 @@ void pmta_result_unref(struct pmta_result *r);
 
 /* Monotonic clock in seconds: ages and retry times are measured with it. */
 int64_t mono_now(void);
+/* The same clock in milliseconds (CLOCK_MONOTONIC, as net-snmp's sysUpTime). */
+int64_t mono_now_ms(void);
+/* The wall clock in milliseconds since 1970 (DateAndTime has tenths). */
+int64_t wall_now_ms(void);
 
 #endif

@@ -205,6 +205,8 @@ merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
 		r->col[PMTA_QUEUE_MODE] = q[i].mode;
 		r->col[SNAP_QUEUE_RETRY_AT] = (uint64_t)q[i].retry_time;
 		r->col[PMTA_QUEUE_LISTED] = PMTA_TRUTH_TRUE;
+		r->col[PMTA_QUEUE_BACKOFF_ENTRIES] = q[i].backoff_entries;
+		r->col[PMTA_QUEUE_BACKOFF_SECONDS] = q[i].backoff_secs;
 	}
 	free(m.slot);
 	return 0;
@@ -310,6 +312,8 @@ snapshot_build(struct snap_source *src)
 	s->acct_records = src->acct_records;
 	s->acct_malformed = src->acct_malformed;
 	s->acct_last_record = src->acct_last_record;
+	s->counters_wall_ms = src->counters_wall_ms;
+	s->counters_ms = src->counters_ms;
 	s->built_wall = src->now;
 	s->owned = src->acct;
 	s->owned_free = snapshot_acct_view_free;

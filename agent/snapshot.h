@@ -14,7 +14,7 @@
 #include "mib_index.h"
 #include "mib_oids.h"
 
-#define SNAP_COLS 29		/* enough for the widest table (queue: 28) */
+#define SNAP_COLS 31		/* enough for the widest table (queue: 30) */
 
 /*
  * A row of any table but the instance table. Numeric columns are kept by MIB column number, so the
@@ -76,6 +76,13 @@ struct snap_instance {
 	uint64_t acct_records, acct_malformed;
 	uint64_t rows_dropped;
 	int64_t acct_last_record;	/* wall-clock seconds of the newest record read, 0 none */
+	/*
+	 * When this instance's counters last jumped other than by counting:
+	 * the collector's start, or the last snapshot built while the
+	 * accounting files were read again after it (wall-clock and monotonic
+	 * milliseconds; pmtaInstanceCounterResetTime, pmtaAgentCountersStarted).
+	 */
+	int64_t counters_wall_ms, counters_ms;
 	int64_t built_wall;		/* wall-clock seconds when built: ages are relative to it */
 	struct snap_metric *metrics;	/* accounting-based threshold values */
 	size_t n_metrics;
@@ -99,6 +106,7 @@ struct snap_source {
 	bool acct_configured;
 	uint64_t acct_records, acct_malformed;
 	int64_t acct_last_record;
+	int64_t counters_wall_ms, counters_ms;	/* see snap_instance */
 	int64_t now;			/* wall clock */
 	struct snap_metric *metrics;	/* taken */
 	size_t n_metrics;

@@ -174,10 +174,65 @@ alarm_eval_crossing_raises_an_alarm_and_fills_the_alarm_table(void **state)
 	cfg_free(c);
 }
 
+/* Queues a.com/v1 (normal), b.com/v1 and c.com/v2 (backoff when back is set). */
+static void
+set_queues(struct snap_instance *s, bool back)
+{
+	static const char *const names[] = { "a.com/v1", "b.com/v1", "c.com/v2" };
+	struct pmta_queue *q = calloc(3, sizeof(*q));
+	size_t i;
+
+	assert_non_null(q);
+	for (i = 0; i < 3; i++) {
+		snprintf(q[i].name, sizeof(q[i].name), "%s", names[i]);
+		q[i].mode = i > 0 && back ? PMTA_QUEUE_MODE_BACKOFF : PMTA_QUEUE_MODE_NORMAL;
+	}
+	api_list_unref(s->api->list[API_QUEUES]);
+	s->api->list[API_QUEUES] = api_list_new(q, 3);
+	assert_non_null(s->api->list[API_QUEUES]);
+}
+
+static void
+alarm_eval_queue_backoff_is_one_alarm_per_queue_in_backoff(void **state)
+{
+	struct snap_instance *s = fixture_instance(1, NULL, 0, NULL, 0, NULL);
+	struct alarm_engine *e = alarm_engine_new();
+	struct alarm_values v = { 0 };
+	struct events ev = { 0 };
+	const struct alarm *const *list;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(e);
+	set_queues(s, true);
+	assert_int_equal(alarm_eval_collect(&cfg_queue_backoff_rule, s, 0, 0, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.v[0].subject, "queue:b.com/v1");
+	assert_string_equal(v.v[1].subject, "queue:c.com/v2");
+	assert_int_equal(v.v[0].value, 1);
+	alarm_engine_update(e, &cfg_queue_backoff_rule, "mta1", v.v, v.n, 10, count_event, &ev);
+	assert_int_equal(ev.raises, 2);
+	assert_int_equal(alarm_engine_list(e, &list), 2);
+	assert_int_equal(list[0]->level, ALARM_WARNING);
+	/* Still in backoff: no new event. Back to normal: both clear. */
+	alarm_engine_update(e, &cfg_queue_backoff_rule, "mta1", v.v, v.n, 20, count_event, &ev);
+	assert_int_equal(ev.raises, 2);
+	set_queues(s, false);
+	assert_int_equal(alarm_eval_collect(&cfg_queue_backoff_rule, s, 0, 0, &v), 0);
+	assert_int_equal(v.n, 0);
+	alarm_engine_update(e, &cfg_queue_backoff_rule, "mta1", v.v, v.n, 30, count_event, &ev);
+	assert_int_equal(ev.clears, 2);
+	assert_int_equal(alarm_engine_list(e, &list), 0);
+	alarm_values_clear(&v);
+	alarm_engine_free(e);
+	snapshot_free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(alarm_eval_queue_backoff_is_one_alarm_per_queue_in_backoff),
 		cmocka_unit_test(alarm_eval_domain_scopes_cover_one_name_case_blind_or_every_row),
 		cmocka_unit_test(alarm_eval_rule_for_another_instance_does_not_apply),
 		cmocka_unit_test(alarm_eval_api_down_has_no_value_without_an_api),

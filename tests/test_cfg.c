@@ -45,6 +45,22 @@ cfg_defaults_match_documentation(void **state)
 	assert_int_equal(c->max_rows, 100000);
 	assert_int_equal(c->api_max_body, 16u << 20);
 	assert_int_equal(c->trap_rate_limit, 60);
+	assert_true(c->queue_backoff_events);
+}
+
+static void
+cfg_queue_backoff_events_turn_off_and_on(void **state)
+{
+	struct cfg *c = *state;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(parse(c, "pmtaQueueBackoffEvents", "no", err), 0);
+	assert_false(c->queue_backoff_events);
+	assert_int_equal(parse(c, "pmtaQueueBackoffEvents", "yes", err), 0);
+	assert_true(c->queue_backoff_events);
+	/* The built-in rule is not a metric a threshold may name. */
+	assert_int_equal(parse(c, "pmtaThreshold", "q queueBackoff queue:* warn=1 crit=2", err), -1);
+	assert_string_equal(cfg_metric_name(cfg_queue_backoff_rule.metric), "queueBackoff");
 }
 
 static void
@@ -364,6 +380,10 @@ cfg_directive_errors_are_worded_exactly(void **state)
 		{ "pmtaTrapRateLimit", "100001", "expected: pmtaTrapRateLimit N (1 to 100000)" },
 		{ "pmtaApiMaxBody", "1024", "expected: pmtaApiMaxBody BYTES (65536 to 1073741824)" },
 		{ "pmtaRunAsUser", "a b", "expected: pmtaRunAsUser USER" },
+		{ "pmtaQueueBackoffEvents", "off", "expected: pmtaQueueBackoffEvents yes|no" },
+		{ "pmtaQueueBackoffEvents", "", "expected: pmtaQueueBackoffEvents yes|no" },
+		{ "pmtaThreshold", "queueBackoff queuedRcpt instance warn=1 crit=2",
+		  "rule name 'queueBackoff' is the built-in queue backoff rule's" },
 		{ "pmtaHardBounceCategories", "", "expected: pmtaHardBounceCategories CAT[,CAT...]" },
 		{ "pmtaHardBounceCategories", "bad cat!", "bad bounce category 'cat!'" },
 		{ "pmtaPollIntervall", "30", "unknown directive 'pmtaPollIntervall'" },
@@ -405,6 +425,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(cfg_defaults_match_documentation, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfg_queue_backoff_events_turn_off_and_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_instance_keeps_order_and_strips_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_instance_rejects_bad_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfg_instance_dash_means_accounting_only, setup, teardown),

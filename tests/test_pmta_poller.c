@@ -264,6 +264,7 @@ pmta_poller_counters_going_back_mark_a_discontinuity(void **state)
 
 	assert_non_null(a);
 	assert_int_equal(a->discontinuity, 0);
+	assert_true(a->reset_wall > 0);
 	use_low = true;
 	b = pmta_poller_poll_once(f->p);
 	assert_non_null(b);
@@ -295,6 +296,31 @@ pmta_poller_counters_reset_needs_traffic_on_both_sides(void **state)
 	assert_true(pmta_poller_counters_reset(&prev, &cur));
 }
 
+static void
+pmta_poller_reset_wall_is_the_start_or_the_poll_of_a_reset(void **state)
+{
+	/* PowerMTA's clock runs 3600 s ahead of this host's: only differences count. */
+	struct pmta_status prev = { .have = PMTA_HAVE_TRAFFIC | PMTA_HAVE_TIMES,
+				    .startup_time = 100000, .time_now = 103600 };
+	struct pmta_status cur = prev;
+
+	(void)state;
+	/* First status: PowerMTA started 3600 s before the poll. */
+	assert_int_equal(pmta_poller_reset_wall(NULL, &cur, 50000), 50000 - 3600);
+	/* Same start-up time: a `reset counters` while it ran, at the poll. */
+	cur.time_now = 104000;
+	assert_int_equal(pmta_poller_reset_wall(&prev, &cur, 50400), 50400);
+	/* Started again 10 s before the poll. */
+	cur.startup_time = 103990;
+	assert_int_equal(pmta_poller_reset_wall(&prev, &cur, 50400), 50390);
+	/* No times, or a start after PowerMTA's own now: the poll is all there is. */
+	cur.have = PMTA_HAVE_TRAFFIC;
+	assert_int_equal(pmta_poller_reset_wall(NULL, &cur, 50400), 50400);
+	cur.have |= PMTA_HAVE_TIMES;
+	cur.startup_time = cur.time_now + 5;
+	assert_int_equal(pmta_poller_reset_wall(NULL, &cur, 50400), 50400);
+}
+
 int
 main(void)
 {
@@ -306,6 +332,7 @@ main(void)
 		T(pmta_poller_failed_poll_keeps_the_last_good_lists_and_logs_once),
 		T(pmta_poller_counters_going_back_mark_a_discontinuity),
 		cmocka_unit_test(pmta_poller_counters_reset_needs_traffic_on_both_sides),
+		cmocka_unit_test(pmta_poller_reset_wall_is_the_start_or_the_poll_of_a_reset),
 #undef T
 	};
 	int rc;

@@ -12,6 +12,7 @@ give the same figures. Every program is started by this test on loopback, on
 free ports, in its temporary directory, and stopped by its PID. A missing
 program fails the test (scripts/deps installs them).
 """
+import datetime
 import json
 import os
 import re
@@ -127,6 +128,8 @@ def expected_series(module, walk, strings):
             elif typ == "EnumAsInfo":
                 labels[m["name"]] = m["enum_values"][int(val)]
                 want[(m["name"] + "_info", frozenset(labels.items()))] = 1.0
+            elif typ == "DateAndTime":
+                want[(m["name"], frozenset(labels.items()))] = date_and_time(val)
             elif typ == "EnumAsStateSet":
                 for k, state in m["enum_values"].items():
                     want[(m["name"], frozenset(list(labels.items()) + [(m["name"], state)]))] = \
@@ -134,6 +137,20 @@ def expected_series(module, walk, strings):
             else:
                 raise AssertionError(f"{m['name']}: type {typ} not handled by this test")
     return want
+
+
+def date_and_time(val):
+    """A DateAndTime (RFC 2579) as the Unix time the exporter publishes for it,
+    to the second: snmpwalk prints it by its display hint, 2026-12-1,4:23:16.0,+0:0
+    (local time, then the offset from UTC)."""
+    m = re.fullmatch(r"(\d+)-(\d+)-(\d+),(\d+):(\d+):(\d+)\.(\d)(?:,([+-])(\d+):(\d+))?", val)
+    assert m, f"DateAndTime {val!r}"
+    y, mo, d, h, mi, sec = (int(x) for x in m.group(1, 2, 3, 4, 5, 6))
+    t = datetime.datetime(y, mo, d, h, mi, sec, tzinfo=datetime.timezone.utc)
+    if m.group(8):
+        off = datetime.timedelta(hours=int(m.group(9)), minutes=int(m.group(10)))
+        t = t - off if m.group(8) == "+" else t + off
+    return float(int(t.timestamp()))
 
 
 def sub_for(sub, indexes, n):

@@ -492,14 +492,22 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 	bool own;
 	struct row *route;
 
-	if (r->queue.len)
+	if (dl && vl) {
+		/* The pair's own queue name, "domain/vmta", is also the route table's key. */
+		memcpy(key, dom, dl);
+		key[dl] = '/';
+		memcpy(key + dl + 1, r->vmta.p, vl);
+	}
+	if (dl && vl && r->queue.len == dl + 1 + vl && memcmp(r->queue.p, key, dl + 1 + vl) == 0) {
+		/* Written as its key already (PowerMTA writes lower-case names): no keying. */
+		ql = dl + 1 + vl;
+		memcpy(out, key, ql);
+		out[ql] = '\0';
+	} else if (r->queue.len) {
 		ql = domain_idn_queue_key(cache_key, s->domains, r->queue.p, r->queue.len, out);
+	}
 	if (!dl || !vl || (ql && k != K_D && k != K_B && k != K_T))
 		return ql;
-	/* The pair's own queue name, "domain/vmta", is also the route table's key. */
-	memcpy(key, dom, dl);
-	key[dl] = '/';
-	memcpy(key + dl + 1, r->vmta.p, vl);
 	own = ql == dl + 1 + vl && memcmp(out, key, ql) == 0;
 	route = own && !s->tab[ACCT_TAB_ROUTE].n ? NULL :
 	    table_find(&s->tab[ACCT_TAB_ROUTE], key, dl + 1 + vl, base_fnv1a(key, dl + 1 + vl));

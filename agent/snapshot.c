@@ -112,6 +112,22 @@ map_find(struct name_map *m, const struct snap_row *rows, const char *name, bool
 	return &m->slot[i];
 }
 
+/* A map over rows[0..n) with room for total names; -1 on no memory. */
+static int
+map_init(struct name_map *m, const struct snap_row *rows, size_t n, size_t total, bool fold)
+{
+	size_t i;
+
+	for (m->cap = 16; m->cap < total * 2; m->cap *= 2)
+		;
+	m->slot = calloc(m->cap, sizeof(*m->slot));
+	if (!m->slot)
+		return -1;
+	for (i = 0; i < n; i++)
+		*map_find(m, rows, rows[i].name, fold) = i + 1;
+	return 0;
+}
+
 /*
  * Puts the API page's queued recipients and connections into the rows of
  * the same name, adding rows for names the accounting files have not seen.
@@ -127,13 +143,8 @@ merge_items(struct snap_row *rows, size_t *n, const struct api_list *l, unsigned
 
 	if (!l || l->n == 0)
 		return 0;
-	for (m.cap = 16; m.cap < total * 2; m.cap *= 2)
-		;
-	m.slot = calloc(m.cap, sizeof(*m.slot));
-	if (!m.slot)
+	if (map_init(&m, rows, *n, total, fold) < 0)
 		return -1;
-	for (i = 0; i < *n; i++)
-		*map_find(&m, rows, rows[i].name, fold) = i + 1;
 	for (i = 0; i < l->n; i++) {
 		size_t *s = map_find(&m, rows, it[i].name, fold);
 		struct snap_row *r;
@@ -175,13 +186,8 @@ merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
 	}
 	if (!l || l->n == 0)
 		return 0;
-	for (m.cap = 16; m.cap < total * 2; m.cap *= 2)
-		;
-	m.slot = calloc(m.cap, sizeof(*m.slot));
-	if (!m.slot)
+	if (map_init(&m, rows, *n, total, false) < 0)
 		return -1;
-	for (i = 0; i < *n; i++)
-		*map_find(&m, rows, rows[i].name, false) = i + 1;
 	for (i = 0; i < l->n; i++) {
 		size_t *s = map_find(&m, rows, q[i].name, false);
 		struct snap_row *r;

@@ -24,28 +24,26 @@ snapshot_acct_view_free(void *av)
 }
 
 /*
- * The complaint columns were appended after pmtaDomainUnicodeName, so they
- * sit at different numbers in the two tables: the caller says where.
+ * An accounting entity's columns: Delivered to LatencyP99 run in the same
+ * order from `first` in the domain, VirtualMTA and queue tables; the
+ * complaint columns were appended later, so they sit at other numbers in
+ * each: the caller says where.
  */
 static void
-entity_row(struct snap_row *r, const struct acct_entity_row *e, unsigned col_complaints)
+entity_row(struct snap_row *r, const struct acct_entity_row *e, unsigned first,
+	   unsigned col_complaints)
 {
+	const uint64_t v[] = {
+		e->delivered, e->bounced, e->hard_bounced, e->soft_bounced, e->deferred,
+		e->remote_bounced, e->win_delivered, e->win_bounced, e->win_deferred, e->bounce_rate,
+		e->deferral_rate, e->p50, e->p95, e->p99,
+	};
+	size_t i;
+
 	memset(r, 0, sizeof(*r));
 	r->name = e->name;
-	r->col[PMTA_ENTITY_DELIVERED] = e->delivered;
-	r->col[PMTA_ENTITY_BOUNCED] = e->bounced;
-	r->col[PMTA_ENTITY_HARD_BOUNCED] = e->hard_bounced;
-	r->col[PMTA_ENTITY_SOFT_BOUNCED] = e->soft_bounced;
-	r->col[PMTA_ENTITY_DEFERRED] = e->deferred;
-	r->col[PMTA_ENTITY_REMOTE_BOUNCED] = e->remote_bounced;
-	r->col[PMTA_ENTITY_WIN_DELIVERED] = e->win_delivered;
-	r->col[PMTA_ENTITY_WIN_BOUNCED] = e->win_bounced;
-	r->col[PMTA_ENTITY_WIN_DEFERRED] = e->win_deferred;
-	r->col[PMTA_ENTITY_BOUNCE_RATE] = e->bounce_rate;
-	r->col[PMTA_ENTITY_DEFERRAL_RATE] = e->deferral_rate;
-	r->col[PMTA_ENTITY_LATENCY_P50] = e->p50;
-	r->col[PMTA_ENTITY_LATENCY_P95] = e->p95;
-	r->col[PMTA_ENTITY_LATENCY_P99] = e->p99;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		r->col[first + i] = v[i];
 	r->col[col_complaints] = e->complaints;
 	r->col[col_complaints + 1] = e->win_complaints;
 	r->col[col_complaints + 2] = e->complaint_rate;
@@ -55,29 +53,9 @@ entity_row(struct snap_row *r, const struct acct_entity_row *e, unsigned col_com
 static void
 queue_row(struct snap_row *r, const struct acct_queue_row *q)
 {
-	const struct acct_entity_row *e = &q->e;
-
-	memset(r, 0, sizeof(*r));
-	r->name = e->name;
+	entity_row(r, &q->e, PMTA_QUEUE_DELIVERED, PMTA_QUEUE_COMPLAINTS);
 	r->name2 = q->vmta;
 	r->text2 = q->domain;
-	r->col[PMTA_QUEUE_DELIVERED] = e->delivered;
-	r->col[PMTA_QUEUE_BOUNCED] = e->bounced;
-	r->col[PMTA_QUEUE_HARD_BOUNCED] = e->hard_bounced;
-	r->col[PMTA_QUEUE_SOFT_BOUNCED] = e->soft_bounced;
-	r->col[PMTA_QUEUE_DEFERRED] = e->deferred;
-	r->col[PMTA_QUEUE_REMOTE_BOUNCED] = e->remote_bounced;
-	r->col[PMTA_QUEUE_WIN_DELIVERED] = e->win_delivered;
-	r->col[PMTA_QUEUE_WIN_BOUNCED] = e->win_bounced;
-	r->col[PMTA_QUEUE_WIN_DEFERRED] = e->win_deferred;
-	r->col[PMTA_QUEUE_BOUNCE_RATE] = e->bounce_rate;
-	r->col[PMTA_QUEUE_DEFERRAL_RATE] = e->deferral_rate;
-	r->col[PMTA_QUEUE_LATENCY_P50] = e->p50;
-	r->col[PMTA_QUEUE_LATENCY_P95] = e->p95;
-	r->col[PMTA_QUEUE_LATENCY_P99] = e->p99;
-	r->col[PMTA_QUEUE_COMPLAINTS] = e->complaints;
-	r->col[PMTA_QUEUE_WIN_COMPLAINTS] = e->win_complaints;
-	r->col[PMTA_QUEUE_COMPLAINT_RATE] = e->complaint_rate;
 }
 
 static void
@@ -146,10 +124,12 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	s->rows_dropped = av->rows_dropped;
 	t = &s->tab[SNAP_DOMAIN];
 	for (i = 0; i < av->n_domains; i++)
-		entity_row(&t->row[t->n++], &av->domains[i], PMTA_DOMAIN_COMPLAINTS);
+		entity_row(&t->row[t->n++], &av->domains[i], PMTA_ENTITY_DELIVERED,
+		    PMTA_DOMAIN_COMPLAINTS);
 	t = &s->tab[SNAP_VMTA];
 	for (i = 0; i < av->n_vmtas; i++)
-		entity_row(&t->row[t->n++], &av->vmtas[i], PMTA_VMTA_COMPLAINTS);
+		entity_row(&t->row[t->n++], &av->vmtas[i], PMTA_ENTITY_DELIVERED,
+		    PMTA_VMTA_COMPLAINTS);
 	t = &s->tab[SNAP_QUEUE];
 	for (i = 0; i < av->n_queues; i++)
 		queue_row(&t->row[t->n++], &av->queues[i]);

@@ -76,6 +76,10 @@ struct pmta_queue {
 	/* Filled in by queue_backoff_update(), not parsed: */
 	uint64_t backoff_entries;	/* entries into backoff seen since the agent started */
 	uint64_t backoff_secs;		/* seconds in backoff, counted at each poll */
+	/* Not on this poll's page: a queue the tracker still remembers, added
+	 * after the listed ones so that its backoff counts stay published
+	 * (queue_backoff_unlisted()); only its name and counts are current. */
+	bool unlisted;
 };
 
 /* One entry of /domains (element "domain"), /vmtas ("vmta") or /jobs ("job") */

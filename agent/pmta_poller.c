@@ -152,6 +152,26 @@ domain_keys(enum api_page pg, void *items, size_t n)
 	}
 }
 
+/*
+ * The queues the page no longer lists but whose backoff counts the tracker
+ * keeps, appended after the listed ones (pmta_model.h, unlisted). Out of
+ * memory, the list stays as the page gave it. Returns the new length.
+ */
+static size_t
+with_unlisted(struct pmta_poller *p, struct pmta_queue **items, size_t n)
+{
+	size_t extra = queue_backoff_unlisted(p->backoff, NULL, 0);
+	struct pmta_queue *grown;
+
+	if (!extra)
+		return n;
+	grown = realloc(*items, (n + extra) * sizeof(**items));
+	if (!grown)
+		return n;
+	*items = grown;
+	return n + queue_backoff_unlisted(p->backoff, grown + n, extra);
+}
+
 /* Fetches and parses one list page into a new list (*out); anything but
  * PMTA_API_OK leaves *out alone and says why in err. */
 static enum pmta_api_status
@@ -191,6 +211,7 @@ fetch_list(struct pmta_poller *p, enum api_page pg, struct api_list **out, char 
 			log_warnx("instance %s: backoff of %zu queues not counted: %zu "
 			    "queues tracked at most", p->name, untracked, p->max_items);
 		p->untracked = untracked;
+		n = with_unlisted(p, (struct pmta_queue **)&items, n);
 	}
 	if (truncated)
 		log_warnx("instance %s: %s has more than %zu entries; the rest are "

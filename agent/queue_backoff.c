@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,4 +136,40 @@ queue_backoff_update(struct queue_backoff *t, struct pmta_queue *q, size_t n, in
 		q[i].backoff_secs = e->secs;
 	}
 	return untracked;
+}
+
+size_t
+queue_backoff_unlisted(const struct queue_backoff *t, struct pmta_queue *out, size_t max)
+{
+	size_t b, k = 0;
+
+	for (b = 0; b < QB_BUCKETS; b++) {
+		const struct qb_entry *e;
+
+		for (e = t->bucket[b]; e; e = e->next) {
+			struct pmta_queue *q;
+			const char *slash;
+
+			if (e->poll == t->polls || (!e->entries && !e->secs))
+				continue;
+			if (!out) {
+				k++;
+				continue;
+			}
+			if (k == max)
+				return k;
+			q = &out[k++];
+			memset(q, 0, sizeof(*q));
+			snprintf(q->name, sizeof(q->name), "%s", e->name);
+			slash = strrchr(q->name, '/');
+			snprintf(q->domain, sizeof(q->domain), "%.*s",
+			    (int)(slash ? (size_t)(slash - q->name) : strlen(q->name)), q->name);
+			snprintf(q->vmta, sizeof(q->vmta), "%s", slash ? slash + 1 : "");
+			q->mode = PMTA_QUEUE_MODE_OTHER;
+			q->backoff_entries = e->entries;
+			q->backoff_secs = e->secs;
+			q->unlisted = true;
+		}
+	}
+	return k;
 }

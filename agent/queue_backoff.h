@@ -31,6 +31,16 @@ void queue_backoff_free(struct queue_backoff *t);
  */
 size_t queue_backoff_update(struct queue_backoff *t, struct pmta_queue *q, size_t n, int64_t now);
 
+/*
+ * The queues tracked with a backoff history (entries or seconds) that the
+ * last update's list did not hold, written to out[0..max) with their name,
+ * its domain and VirtualMTA parts, their counts, mode other and unlisted
+ * set: a queue that drops off PowerMTA's top-N page keeps counters that do
+ * not fall back to 0 for as long as it is tracked. With out NULL, returns
+ * how many there are.
+ */
+size_t queue_backoff_unlisted(const struct queue_backoff *t, struct pmta_queue *out, size_t max);
+
 /* Queues tracked now. */
 size_t queue_backoff_count(const struct queue_backoff *t);
 

@@ -170,7 +170,9 @@ merge_items(struct snap_row *rows, size_t *n, const struct api_list *l, unsigned
  * by domain_idn_queue_key()), adding rows for queues no record named yet.
  * A row the page does not list (PowerMTA lists its top queues only) keeps
  * its accounting columns, with pmtaQueueListed false, no mode known and
- * nothing queued. rows has room for *n + the page's length.
+ * nothing queued; a queue the page listed before keeps its backoff counts
+ * too (the list's unlisted entries), so they never fall back to 0. rows has
+ * room for *n + the list's length.
  */
 static int
 merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
@@ -198,9 +200,18 @@ merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
 			r = &rows[*n];
 			memset(r, 0, sizeof(*r));
 			r->name = q[i].name;
+			r->name2 = q[i].vmta;
+			r->text2 = q[i].domain;
+			r->col[PMTA_QUEUE_PAUSED] = PMTA_TRUTH_FALSE;
+			r->col[PMTA_QUEUE_MODE] = PMTA_QUEUE_MODE_OTHER_V;
+			r->col[PMTA_QUEUE_LISTED] = PMTA_TRUTH_FALSE;
 			*s = ++*n;
 		}
 		r = &rows[*s - 1];
+		r->col[PMTA_QUEUE_BACKOFF_ENTRIES] = q[i].backoff_entries;
+		r->col[PMTA_QUEUE_BACKOFF_SECONDS] = q[i].backoff_secs;
+		if (q[i].unlisted)
+			continue;	/* off the page: only its backoff counts are current */
 		r->name2 = q[i].vmta;
 		r->text2 = q[i].domain;
 		r->text = q[i].last_error;
@@ -211,8 +222,6 @@ merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
 		r->col[PMTA_QUEUE_MODE] = q[i].mode;
 		r->col[SNAP_QUEUE_RETRY_AT] = (uint64_t)q[i].retry_time;
 		r->col[PMTA_QUEUE_LISTED] = PMTA_TRUTH_TRUE;
-		r->col[PMTA_QUEUE_BACKOFF_ENTRIES] = q[i].backoff_entries;
-		r->col[PMTA_QUEUE_BACKOFF_SECONDS] = q[i].backoff_secs;
 	}
 	free(m.slot);
 	return 0;

@@ -107,7 +107,19 @@ def test_backoff_and_back_send_both_notifications_and_count():
         sim.set_scenario(scenario({Q1: "backoff"}))
         wait_for(lambda: len(traps_of(env, BACKOFF)) == 3, 10, "pmtaQueueBackoff again")
         assert qget(env, 29, Q1) == "2" and qget(env, 29, Q2) == "1"
-        print(f"  3 pmtaQueueBackoff, 2 pmtaQueueBackoffClear; {Q1}: 2 entries, {frozen} s in backoff")
+
+        # Q2 drops off the page (PowerMTA lists its top queues only): its row stays, not listed,
+        # and its counters do not fall back to 0; listed again, they go on from where they were.
+        q2_secs = qget(env, 30, Q2)
+        sim.set_scenario({"queues": [q for q in scenario({Q1: "backoff"})["queues"] if q["name"] == Q1]})
+        wait_for(lambda: qget(env, 28, Q2) == "2", 10, f"{Q2} not listed")
+        assert (qget(env, 29, Q2), qget(env, 30, Q2), qget(env, 8, Q2), qget(env, 4, Q2)) == \
+            ("1", q2_secs, "3", "0")
+        sim.set_scenario(scenario({Q1: "backoff"}))
+        wait_for(lambda: qget(env, 28, Q2) == "1", 10, f"{Q2} listed again")
+        assert qget(env, 29, Q2) == "1" and qget(env, 30, Q2) == q2_secs
+        print(f"  3 pmtaQueueBackoff, 2 pmtaQueueBackoffClear; {Q1}: 2 entries, {frozen} s in backoff; "
+              f"{Q2} kept its counts off the page")
 
 
 def test_rate_limit_holds_notifications_but_every_queue_has_its_alarm():

@@ -127,6 +127,36 @@ queue_backoff_new_refuses_zero_and_free_takes_null(void **state)
 	assert_int_equal(queue_backoff_count(NULL), 0);
 }
 
+/* A queue off the page keeps its counts through queue_backoff_unlisted(); one never in backoff is not listed there. */
+static void
+queue_backoff_unlisted_queues_keep_their_counts(void **state)
+{
+	struct queue_backoff *t = queue_backoff_new(10);
+	struct pmta_queue q[2], out[4];
+
+	(void)state;
+	assert_non_null(t);
+	queue(&q[0], "yahoo.rollup/vmta18", B);
+	queue(&q[1], "gmail.com/vmta1", N);
+	queue_backoff_update(t, q, 2, 1000);
+	queue(&q[0], "yahoo.rollup/vmta18", B);
+	queue_backoff_update(t, q, 2, 1030);
+	assert_int_equal(queue_backoff_unlisted(t, NULL, 0), 0);	/* both listed */
+	queue(&q[1], "gmail.com/vmta1", N);
+	queue_backoff_update(t, &q[1], 1, 1060);	/* yahoo.rollup/vmta18 drops off */
+	assert_int_equal(queue_backoff_unlisted(t, NULL, 0), 1);
+	assert_int_equal(queue_backoff_unlisted(t, out, 4), 1);
+	assert_string_equal(out[0].name, "yahoo.rollup/vmta18");
+	assert_string_equal(out[0].domain, "yahoo.rollup");
+	assert_string_equal(out[0].vmta, "vmta18");
+	assert_int_equal(out[0].backoff_entries, 1);
+	assert_int_equal(out[0].backoff_secs, 30);
+	assert_int_equal(out[0].mode, PMTA_QUEUE_MODE_OTHER);
+	assert_true(out[0].unlisted);
+	assert_int_equal(queue_backoff_unlisted(t, out, 0), 0);	/* no room: nothing written */
+	queue_backoff_free(t);
+}
+
 int
 main(void)
 {
@@ -136,6 +166,7 @@ main(void)
 		cmocka_unit_test(queue_backoff_full_tracker_gives_zeros_and_says_how_many),
 		cmocka_unit_test(queue_backoff_unlisted_a_day_is_forgotten),
 		cmocka_unit_test(queue_backoff_new_refuses_zero_and_free_takes_null),
+		cmocka_unit_test(queue_backoff_unlisted_queues_keep_their_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

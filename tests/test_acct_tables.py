@@ -32,13 +32,16 @@ def index_name(name):
     return b[:55] + b"~" + f"{h:08x}".encode()
 
 
-def walk_table(env, table_no):
-    """{(index tuple): {column: value}} of one table, decoded from numeric OIDs."""
+def walk_table(env, table_no, inst=1):
+    """{(index tuple): {column: value}} of one table's rows of instance inst,
+    decoded from numeric OIDs."""
     prefix = f"{ROOT}.{table_no}.1."
     rows = {}
     for oid, val in env.walk(f"{ROOT}.{table_no}", numeric=True):
         sub = [int(x) for x in oid[len(prefix):].split(".")]
         col, idx = sub[0], sub[1:]
+        if idx[0] != inst:
+            continue
         key = []
         i = 1                       # idx[0] is the instance
         while i < len(idx):
@@ -57,21 +60,24 @@ def close(got, want, tol):
     return abs(got - want) <= max(tol["absolute_s"], want * tol["relative"])
 
 
-def compare(env, exp):
+def compare(env, exp, inst=1, agent=True):
+    """Differences between instance inst's tables and exp; agent: the
+    agent-wide record counts are exp's too (one instance)."""
     problems = []
 
     def check(what, got, want):
         if str(got) != str(want):
             problems.append(f"{what}: agent {got}, expected {want}")
 
-    check("pmtaAgentAcctRecords", env.get("pmtaAgentAcctRecords.0"), exp["acct_records"])
-    check("pmtaAgentAcctMalformed", env.get("pmtaAgentAcctMalformed.0"), exp["acct_malformed"])
+    if agent:
+        check("pmtaAgentAcctRecords", env.get("pmtaAgentAcctRecords.0"), exp["acct_records"])
+        check("pmtaAgentAcctMalformed", env.get("pmtaAgentAcctMalformed.0"), exp["acct_malformed"])
     tol = exp["latency_tolerance"]
     ent_cols = [(4, "delivered"), (5, "bounced"), (6, "hard"), (7, "soft"), (8, "deferred"),
                 (9, "remote_bounced"), (10, "win_delivered"), (11, "win_bounced"), (12, "win_deferred"),
                 (13, "bounce_rate_bp"), (14, "deferral_rate_bp")]
     for table_no, key in ((6, "domains"), (5, "vmtas")):
-        rows = walk_table(env, table_no)
+        rows = walk_table(env, table_no, inst)
         for name, want in exp[key].items():
             row = rows.get((index_name(name),))
             if row is None:
@@ -94,7 +100,7 @@ def compare(env, exp):
             problems.append(f"{key}: rows the files do not have: {extra[:5]}")
     # Queues (domain/vmta): the same outcomes, appended as columns 11-27; no API here, so
     # every row is the accounting files' and says so (pmtaQueueListed false).
-    queues = walk_table(env, 4)
+    queues = walk_table(env, 4, inst)
     q_cols = [(c + 7, k) for c, k in ent_cols] + [(25, "complaints"), (26, "win_complaints"),
                                                    (27, "complaint_rate_bp")]
     for name, want in exp["queues"].items():
@@ -111,21 +117,21 @@ def compare(env, exp):
         check(f"queue {name} vmta", row.get(3), name.rpartition("/")[2])
         check(f"queue {name} listed", row.get(28), 2)
     check("queue rows", len(queues), len(exp["queues"]))
-    jobs = walk_table(env, 7)
+    jobs = walk_table(env, 7, inst)
     for name, want in exp["jobs"].items():
         row = jobs.get((index_name(name),), {})
         for col, k in ((3, "delivered"), (4, "bounced"), (5, "hard"), (6, "soft"), (7, "deferred"),
                        (8, "complaints")):
             check(f"job {name} {k}", row.get(col), want[k])
     check("job rows", len(jobs), len(exp["jobs"]))
-    bounces = walk_table(env, 8)
+    bounces = walk_table(env, 8, inst)
     for cat, want in exp["bounces"].items():
         row = bounces.get((index_name(cat),), {})
         check(f"bounce {cat} class", row.get(2), {"hard": "1", "soft": "2"}[want["class"]])
         check(f"bounce {cat} count", row.get(3), want["count"])
         check(f"bounce {cat} win", row.get(4), want["win_count"])
     check("bounce rows", len(bounces), len(exp["bounces"]))
-    defs = walk_table(env, 9)
+    defs = walk_table(env, 9, inst)
     for want in exp["deferrals"]:
         row = defs.get((index_name(want["domain"]), want["status"].encode()), {})
         check(f"deferral {want['domain']} {want['status']} count", row.get(3), want["count"])
@@ -133,7 +139,7 @@ def compare(env, exp):
         if (want["domain"], want["status"]) not in {(x["domain"], x["status"]) for x in exp.get("ambiguous_last_diag", [])}:
             check(f"deferral {want['domain']} {want['status']} diag", row.get(5), want["last_diag"])
     check("deferral rows", len(defs), len(exp["deferrals"]))
-    rejs = walk_table(env, 13)
+    rejs = walk_table(env, 13, inst)
     for want in exp["rejections"]:
         what = f"rejection {want['domain']} {want['status']}"
         row = rejs.get((index_name(want["domain"]), want["status"].encode()), {})
@@ -144,13 +150,13 @@ def compare(env, exp):
             check(f"{what} class", row.get(6), {"hard": "1", "soft": "2"}[want["class"]])
             check(f"{what} diag", row.get(7), want["last_diag"])
     check("rejection rows", len(rejs), len(exp["rejections"]))
-    comps = walk_table(env, 14)
+    comps = walk_table(env, 14, inst)
     for typ, want in exp["complaints"].items():
         row = comps.get((index_name(typ),), {})
         check(f"complaint {typ} count", row.get(2), want["count"])
         check(f"complaint {typ} win", row.get(3), want["win_count"])
     check("complaint rows", len(comps), len(exp["complaints"]))
-    lat = walk_table(env, 10)
+    lat = walk_table(env, 10, inst)
     lat_exp = [((1, b"all"), exp["latency"]["all"])]
     lat_exp += [((2, index_name(n)), v) for n, v in exp["latency"]["domains"].items()]
     lat_exp += [((3, index_name(n)), v) for n, v in exp["latency"]["vmtas"].items()]
@@ -199,6 +205,35 @@ def test_every_table_matches_the_generated_files_through_append_and_rotation():
                 "--seed", str(20 + i), "--expected", expf, "--update")
             settle(env, json.load(open(expf)))
             print(f"  after {how}: every table matches")
+
+
+def test_two_instances_keep_their_own_rows():
+    """Two accounting-only instances, each with its own generated files: every table of each
+    matches its own figures, rejections, complaints and queues included, and the agent's
+    record counts are their sums."""
+    with Env("acct-two") as env:
+        exps = []
+        for n, seed in ((1, 31), (2, 32)):
+            d = env.mkdir(f"acct{n}")
+            expf = env.path(f"expected{n}.json")
+            gen("--out", d, "--files", "2", "--records", "2500", "--seed", str(seed), "--expected", expf)
+            exps.append(json.load(open(expf)))
+        env.start_snmpd()
+        env.start_agent(f"pmtaInstance mta1 -\npmtaAcctFiles mta1 {env.path('acct1')}/acct-*.csv\n"
+                        f"pmtaInstance mta2 -\npmtaAcctFiles mta2 {env.path('acct2')}/acct-*.csv\n")
+        total = sum(e["acct_records"] for e in exps)
+        bad = sum(e["acct_malformed"] for e in exps)
+        wait_for(lambda: env.get("pmtaAgentAcctRecords.0") == str(total) and
+                 env.get("pmtaAgentAcctMalformed.0") == str(bad), 30, "every record of both")
+        time.sleep(1.2)
+        problems = [p for i, e in enumerate(exps) for p in compare(env, e, i + 1, agent=False)]
+        if problems:
+            time.sleep(1.5)
+            problems = [p for i, e in enumerate(exps) for p in compare(env, e, i + 1, agent=False)]
+        assert not problems, "\n".join(problems[:40]) + f"\n({len(problems)} differences)"
+        assert exps[0]["rejections"] != exps[1]["rejections"] and exps[0]["queues"] != exps[1]["queues"]
+        print(f"  {exps[0]['acct_records']} + {exps[1]['acct_records']} records: both instances' tables "
+              f"match, {len(exps[0]['queues'])} + {len(exps[1]['queues'])} queues")
 
 
 # One file holding every spelling of two IDN domains, and two names that differ
@@ -287,4 +322,5 @@ def test_every_spelling_of_a_domain_is_one_row_that_snmptable_walks():
 
 if __name__ == "__main__":
     main([test_every_table_matches_the_generated_files_through_append_and_rotation,
+          test_two_instances_keep_their_own_rows,
           test_every_spelling_of_a_domain_is_one_row_that_snmptable_walks])

@@ -19,12 +19,20 @@ struct entry {
  * holes until the array is compacted (when tail reaches ecap), which also
  * grows it, up to a quarter more than max so that a compaction always
  * frees at least that much. idx is an open-addressing index of positions
- * + 1 (0: empty), linear probing, at most half full.
+ * + 1 (0: empty) with the key's high half beside each, so that a probe
+ * reads the entry only when that half matches: most lookups miss (a d
+ * record of a recipient never deferred), and the entries are cold.
+ * Linear probing, at most half full.
  */
+struct islot {
+	uint32_t pos;		/* position + 1; 0: empty */
+	uint32_t tag;		/* the key's high 32 bits */
+};
+
 struct acct_pending {
 	struct entry *e;
 	size_t ecap, head, tail, n, max, ecap_max;
-	uint32_t *idx;
+	struct islot *idx;
 	size_t icap;
 	unsigned horizon;
 	uint64_t given_up;
@@ -57,11 +65,20 @@ key_fix(uint64_t h)
 	return h ? h : 1;
 }
 
-uint64_t
-acct_pending_key_deferred(const struct acct_record *r)
+/* rcpt (ASCII lower-cased) and orig: who the recipient is, before the message's own fields. */
+static uint64_t
+who_hash(const struct acct_record *r)
+{
+	uint64_t h = FNV64_OFFSET;
+
+	h = fnv64(h, r->rcpt.p, r->rcpt.len, 1);
+	return fnv64(h, r->orig.p, r->orig.len, 0);
+}
+
+static uint64_t
+message_hash(uint64_t h, const struct acct_record *r)
 {
 	char tq[24];
-	uint64_t h = FNV64_OFFSET;
 	int64_t q = r->time_queued;
 	size_t n = 0;
 
@@ -70,22 +87,30 @@ acct_pending_key_deferred(const struct acct_record *r)
 		tq[n++] = (char)('0' + (q < 0 ? -(q % 10) : q % 10));
 		q /= 10;
 	} while (q && n < sizeof(tq));
-	h = fnv64(h, r->rcpt.p, r->rcpt.len, 1);
-	h = fnv64(h, r->orig.p, r->orig.len, 0);
 	h = fnv64(h, tq, n, 0);
 	h = fnv64(h, r->env_id.p, r->env_id.len, 0);
-	h = fnv64(h, r->job_id.p, r->job_id.len, 0);
-	return key_fix(h);
+	return fnv64(h, r->job_id.p, r->job_id.len, 0);
+}
+
+uint64_t
+acct_pending_key_deferred(const struct acct_record *r)
+{
+	return key_fix(message_hash(who_hash(r), r));
 }
 
 uint64_t
 acct_pending_key_delivered(const struct acct_record *r)
 {
-	uint64_t h = FNV64_OFFSET;
+	return key_fix(who_hash(r));
+}
 
-	h = fnv64(h, r->rcpt.p, r->rcpt.len, 1);
-	h = fnv64(h, r->orig.p, r->orig.len, 0);
-	return key_fix(h);
+void
+acct_pending_keys(const struct acct_record *r, uint64_t *deferred, uint64_t *delivered)
+{
+	uint64_t who = who_hash(r);
+
+	*delivered = key_fix(who);
+	*deferred = key_fix(message_hash(who, r));
 }
 
 struct acct_pending *
@@ -115,15 +140,29 @@ acct_pending_free(struct acct_pending *p)
 	free(p);
 }
 
+static size_t
+home_of(const struct acct_pending *p, uint64_t key)
+{
+	return (size_t)(uint32_t)key & (p->icap - 1);
+}
+
 /* The index slot holding key, or the empty slot where it would go. */
 static size_t
 idx_find(const struct acct_pending *p, uint64_t key)
 {
-	size_t i = (size_t)(key ^ (key >> 32)) & (p->icap - 1);
+	size_t i = home_of(p, key);
+	uint32_t tag = (uint32_t)(key >> 32);
 
-	while (p->idx[i] && p->e[p->idx[i] - 1].key != key)
+	while (p->idx[i].pos && (p->idx[i].tag != tag || p->e[p->idx[i].pos - 1].key != key))
 		i = (i + 1) & (p->icap - 1);
 	return i;
+}
+
+static void
+idx_set(struct acct_pending *p, size_t slot, size_t pos, uint64_t key)
+{
+	p->idx[slot].pos = (uint32_t)(pos + 1);
+	p->idx[slot].tag = (uint32_t)(key >> 32);
 }
 
 /* Empties index slot i, moving later entries of its probe run back (no tombstones). */
@@ -135,15 +174,12 @@ idx_remove(struct acct_pending *p, size_t i)
 	for (;;) {
 		size_t home;
 
-		p->idx[i] = 0;
+		p->idx[i].pos = 0;
 		for (;;) {
-			uint64_t k;
-
 			j = (j + 1) & mask;
-			if (!p->idx[j])
+			if (!p->idx[j].pos)
 				return;
-			k = p->e[p->idx[j] - 1].key;
-			home = (size_t)(k ^ (k >> 32)) & mask;
+			home = home_of(p, p->e[p->idx[j].pos - 1].key);
 			/* j may move to i only if its home is not in (i, j]. */
 			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
 				break;
@@ -163,7 +199,7 @@ compact(struct acct_pending *p, size_t ecap)
 {
 	size_t icap = 64, i, k = 0;
 	struct entry *e;
-	uint32_t *idx;
+	struct islot *idx;
 
 	while (icap < 2 * (ecap < p->max ? ecap : p->max))
 		icap *= 2;
@@ -192,7 +228,7 @@ compact(struct acct_pending *p, size_t ecap)
 	p->tail = k;
 	memset(p->idx, 0, icap * sizeof(*idx));
 	for (i = 0; i < k; i++)
-		p->idx[idx_find(p, e[i].key)] = (uint32_t)(i + 1);
+		idx_set(p, idx_find(p, e[i].key), i, e[i].key);
 	return 0;
 }
 
@@ -238,7 +274,7 @@ acct_pending_add(struct acct_pending *p, uint64_t key, int64_t since,
 	size_t slot;
 
 	key = key_fix(key);
-	if (p->icap && p->idx[idx_find(p, key)])
+	if (p->icap && p->idx[idx_find(p, key)].pos)
 		return 0;
 	if (p->n >= p->max)
 		give_up_oldest(p);
@@ -258,7 +294,7 @@ acct_pending_add(struct acct_pending *p, uint64_t key, int64_t since,
 	e->key = key;
 	e->since = since < 0 ? 0 : since > UINT32_MAX ? UINT32_MAX : (uint32_t)since;
 	e->ref = *ref;
-	p->idx[slot] = (uint32_t)(p->tail + 1);
+	idx_set(p, slot, p->tail, key);
 	p->tail++;
 	p->n++;
 	return 1;
@@ -273,9 +309,9 @@ acct_pending_take(struct acct_pending *p, uint64_t key, struct acct_pending_item
 		return -1;
 	key = key_fix(key);
 	slot = idx_find(p, key);
-	if (!p->idx[slot])
+	if (!p->idx[slot].pos)
 		return -1;
-	pos = p->idx[slot] - 1;
+	pos = p->idx[slot].pos - 1;
 	item_of(&p->e[pos], out);
 	entry_remove(p, slot, pos);
 	return 0;

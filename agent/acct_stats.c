@@ -674,20 +674,21 @@ disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k
 {
 	struct acct_pending_ref ref;
 	struct acct_pending_item it;
+	uint64_t deferred, delivered;
 	size_t i;
 
+	acct_pending_keys(r, &deferred, &delivered);
 	for (i = 0; i < 3; i++)
 		ref.row[i] = rows[i] ? rows[i]->id : ACCT_PENDING_NONE;
 	if (k == K_T) {
-		if (acct_pending_add(s->deferred, acct_pending_key_deferred(r), r->time_logged,
-		    &ref) == 1)
+		if (acct_pending_add(s->deferred, deferred, r->time_logged, &ref) == 1)
 			for (i = 0; i < 3; i++)
 				if (rows[i])
 					rows[i]->pending++;
 		return;
 	}
 	if (k == K_RB) {
-		if (acct_pending_take(s->delivered, acct_pending_key_delivered(r), &it) < 0)
+		if (acct_pending_take(s->delivered, delivered, &it) < 0)
 			return;
 		for (i = 0; i < 3; i++) {
 			struct row *row = row_by_id(s, ref_table[i], it.ref.row[i]);
@@ -701,7 +702,7 @@ disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k
 		s->all->c[C_RBD]++;
 		return;
 	}
-	if (acct_pending_take(s->deferred, acct_pending_key_deferred(r), &it) == 0) {
+	if (acct_pending_take(s->deferred, deferred, &it) == 0) {
 		int64_t took = r->time_logged > it.since ? r->time_logged - it.since : 0;
 		bool fresh = r->time_logged >= s->now - (int64_t)s->c.horizon - STATS_SLICE;
 
@@ -722,8 +723,7 @@ disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k
 				    STATS_DELIVERED : STATS_BOUNCED, took);
 		}
 	}
-	if (k == K_D && acct_pending_add(s->delivered, acct_pending_key_delivered(r),
-	    r->time_logged, &ref) == 1)
+	if (k == K_D && acct_pending_add(s->delivered, delivered, r->time_logged, &ref) == 1)
 		for (i = 0; i < 3; i++)
 			if (rows[i])
 				rows[i]->followed++;

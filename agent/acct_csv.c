@@ -14,7 +14,7 @@
 /* The columns a record needs; NONE marks the columns nobody reads. */
 enum field {
 	F_TYPE, F_TIME_LOGGED, F_TIME_QUEUED, F_RCPT, F_BOUNCE_CAT, F_DSN_STATUS, F_DSN_DIAG,
-	F_VMTA, F_JOB_ID, F_QUEUE, F_FEEDBACK_TYPE, F_N, F_NONE = F_N
+	F_VMTA, F_JOB_ID, F_QUEUE, F_FEEDBACK_TYPE, F_ORIG, F_ENV_ID, F_N, F_NONE = F_N
 };
 
 static const struct {
@@ -24,7 +24,7 @@ static const struct {
 #define NAME(s) { s, sizeof(s) - 1 }
 	NAME("type"), NAME("timeLogged"), NAME("timeQueued"), NAME("rcpt"), NAME("bounceCat"),
 	NAME("dsnStatus"), NAME("dsnDiag"), NAME("vmta"), NAME("jobId"), NAME("queue"),
-	NAME("feedbackType"),
+	NAME("feedbackType"), NAME("orig"), NAME("envId"),
 #undef NAME
 };
 
@@ -339,6 +339,8 @@ acct_parser_parse(struct acct_parser *p, const struct acct_header *h, const char
 	r.job_id = v[F_JOB_ID];
 	r.queue = v[F_QUEUE];
 	r.feedback_type = v[F_FEEDBACK_TYPE];
+	r.orig = v[F_ORIG];
+	r.env_id = v[F_ENV_ID];
 	*rec = r;
 	return 0;
 }

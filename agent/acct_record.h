@@ -21,6 +21,8 @@ struct acct_record {
 	int64_t time_logged;		/* Unix seconds (UTC), always valid */
 	int64_t time_queued;		/* Unix seconds (UTC); 0 when absent or unparsable */
 	struct acct_field rcpt;		/* recipient address */
+	struct acct_field orig;		/* originator (envelope sender) */
+	struct acct_field env_id;	/* envId */
 	struct acct_field bounce_cat;	/* bounceCat */
 	struct acct_field dsn_status;	/* "5.7.1 (delivery not authorized)" */
 	struct acct_field dsn_diag;	/* "smtp;554 5.7.1 Denied ..." */

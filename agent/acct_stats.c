@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "acct_pending.h"
 #include "acct_stats.h"
 #include "base.h"
 #include "domain_cache.h"
@@ -24,8 +25,12 @@ static const char *const table_what[ACCT_TABLES] = {
 	"complaint type", "queue", "queue route",
 };
 
-/* Totals of a row since start; which ones a row uses depends on its table. */
-enum { C_D, C_B, C_HB, C_SB, C_DF, C_RB, C_CP, C_N };
+/*
+ * Totals of a row since start; which ones a row uses depends on its table.
+ * C_DD, C_DB, C_GU: deferred recipients delivered, bounced, given up at
+ * last; C_RBD: delivered recipients an rb record bounced later.
+ */
+enum { C_D, C_B, C_HB, C_SB, C_DF, C_RB, C_CP, C_DD, C_DB, C_GU, C_RBD, C_N };
 
 /* The kinds of record that count somewhere. */
 enum kind { K_NONE = -1, K_D = C_D, K_B = C_B, K_T = C_DF, K_RB = C_RB, K_F = C_CP, K_TQ = C_N };
@@ -36,6 +41,11 @@ struct row {
 	int64_t touched;	/* wall clock of the last record: idle drop */
 	int64_t newest;		/* newest timeLogged */
 	struct stats_window win;
+	/* Deferrals resolved, by the time they took (delivered, bounced); allocated on the first. */
+	struct stats_window *res;
+	uint32_t id;		/* the row's number in its table's by_id: what acct_pending keeps */
+	uint32_t pending;	/* followed deferred recipients counted here: pins the row */
+	uint32_t followed;	/* followed delivered recipients counted here: pins it too */
 	char *diag;		/* deferrals, rejections: dsnDiag of the newest record */
 	char *cat;		/* rejections: bounceCat of the newest record */
 	uint32_t hash;
@@ -52,6 +62,10 @@ struct slot {
 struct table {
 	struct slot *slot;
 	size_t cap, n;
+	/* Rows by id, so that a 4-byte reference finds its row; freed ids are reused. */
+	struct row **by_id;
+	uint32_t *free_id;
+	size_t n_id, cap_id, n_free, cap_free;
 	uint64_t refused, aged;
 	int64_t last_log;
 };
@@ -66,7 +80,50 @@ struct acct_stats {
 	struct row *all;
 	struct stats_hist *hist;	/* scratch for percentiles */
 	struct domain_cache *domains;	/* raw recipient domains to their keys */
+	struct acct_pending *deferred;	/* recipients a t record deferred, until resolved */
+	struct acct_pending *delivered;	/* recipients a d record delivered, for rb after d */
 };
+
+/* The row a pending reference names, NULL when none. */
+static struct row *
+row_by_id(struct acct_stats *s, enum acct_table which, uint32_t id)
+{
+	const struct table *t = &s->tab[which];
+
+	return id < t->n_id ? t->by_id[id] : NULL;
+}
+
+static int
+id_take(struct table *t, struct row *r)
+{
+	if (t->n_free) {
+		r->id = t->free_id[--t->n_free];
+	} else {
+		struct row **p = base_grow(t->by_id, &t->cap_id, t->n_id + 1, sizeof(*p), 64,
+		    UINT32_MAX - 1);
+
+		if (!p)
+			return -1;
+		t->by_id = p;
+		r->id = (uint32_t)t->n_id++;
+	}
+	t->by_id[r->id] = r;
+	return 0;
+}
+
+/* Frees r's id for reuse; on no memory the id is only lost (never reused). */
+static void
+id_release(struct table *t, const struct row *r)
+{
+	uint32_t *p;
+
+	t->by_id[r->id] = NULL;
+	p = base_grow(t->free_id, &t->cap_free, t->n_free + 1, sizeof(*p), 64, UINT32_MAX);
+	if (!p)
+		return;
+	t->free_id = p;
+	t->free_id[t->n_free++] = r->id;
+}
 
 static void
 row_free(struct row *r)
@@ -74,6 +131,9 @@ row_free(struct row *r)
 	if (!r)
 		return;
 	stats_window_free(&r->win);
+	if (r->res)
+		stats_window_free(r->res);
+	free(r->res);
 	free(r->diag);
 	free(r->cat);
 	free(r);
@@ -103,6 +163,11 @@ table_clear(struct table *t)
 	free(t->slot);
 	t->slot = NULL;
 	t->cap = t->n = 0;
+	free(t->by_id);
+	free(t->free_id);
+	t->by_id = NULL;
+	t->free_id = NULL;
+	t->n_id = t->cap_id = t->n_free = t->cap_free = 0;
 }
 
 static void
@@ -178,9 +243,20 @@ table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t l
 	r = row_new(key, len, h);
 	if (!r)
 		return NULL;
+	if (id_take(t, r) < 0) {
+		row_free(r);
+		return NULL;
+	}
 	slot_put(t->slot, t->cap, r);
 	t->n++;
 	return r;
+}
+
+/* A row followed recipients still count in is kept, however idle: they will resolve there. */
+static bool
+row_idle(const struct row *r, int64_t cutoff)
+{
+	return r->touched < cutoff && !r->pending && !r->followed;
 }
 
 /* Drops the rows no record touched since cutoff; returns how many went. */
@@ -192,7 +268,7 @@ table_age(struct table *t, int64_t cutoff)
 	uint64_t gone = 0;
 
 	for (i = 0; i < cap; i++)
-		if (old[i].r && old[i].r->touched < cutoff)
+		if (old[i].r && row_idle(old[i].r, cutoff))
 			break;
 	if (i == cap)
 		return 0;	/* the common case: nothing to rebuild */
@@ -208,7 +284,8 @@ table_age(struct table *t, int64_t cutoff)
 
 		if (!r)
 			continue;
-		if (r->touched < cutoff) {
+		if (row_idle(r, cutoff)) {
+			id_release(t, r);
 			row_free(r);
 			gone++;
 		} else {
@@ -219,6 +296,42 @@ table_age(struct table *t, int64_t cutoff)
 	free(old);
 	t->aged += gone;
 	return gone;
+}
+
+/* The tables a pending reference's rows are in, in acct_pending_ref order. */
+static const enum acct_table ref_table[3] = { ACCT_TAB_DOMAIN, ACCT_TAB_VMTA, ACCT_TAB_QUEUE };
+
+/* A deferred recipient followed too long or pushed out at the cap: counted as given up. */
+static void
+deferred_give_up(void *arg, const struct acct_pending_item *it)
+{
+	struct acct_stats *s = arg;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct row *r = row_by_id(s, ref_table[i], it->ref.row[i]);
+
+		if (r) {
+			r->pending--;
+			r->c[C_GU]++;
+		}
+	}
+	s->all->c[C_GU]++;
+}
+
+/* A delivered recipient no rb record named in time: simply no longer followed. */
+static void
+delivered_forget(void *arg, const struct acct_pending_item *it)
+{
+	struct acct_stats *s = arg;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct row *r = row_by_id(s, ref_table[i], it->ref.row[i]);
+
+		if (r)
+			r->followed--;
+	}
 }
 
 struct acct_stats *
@@ -250,7 +363,19 @@ acct_stats_new(const struct acct_stats_config *c)
 	s->all = row_new("all", 3, 0);
 	s->hist = stats_hist_new();
 	s->domains = domain_cache_new(0);
-	if (!s->hard || !s->hard_len || !s->all || !s->hist || !s->domains)
+	if (!s->c.max_pending || s->c.max_pending > ACCT_PENDING_MAX)
+		s->c.max_pending = 1000000;
+	if (!s->c.pending_horizon)
+		s->c.pending_horizon = ACCT_PENDING_HORIZON;
+	s->deferred = acct_pending_new(s->c.max_pending, s->c.pending_horizon, deferred_give_up, s);
+	/*
+	 * A delivered recipient is followed for idle_drop at most: long enough
+	 * for most remote DSNs, and short enough that it never keeps a row
+	 * that would otherwise go.
+	 */
+	s->delivered = acct_pending_new(s->c.max_pending, s->c.idle_drop, delivered_forget, s);
+	if (!s->hard || !s->hard_len || !s->all || !s->hist || !s->domains || !s->deferred ||
+	    !s->delivered)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (!(s->hard[i] = strdup(hard[i])))
@@ -283,6 +408,8 @@ acct_stats_free(struct acct_stats *s)
 	free(s->hard_len);
 	stats_hist_free(s->hist);
 	domain_cache_free(s->domains);
+	acct_pending_free(s->deferred);
+	acct_pending_free(s->delivered);
 	free(s);
 }
 
@@ -543,6 +670,73 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 	return ql;
 }
 
+/*
+ * Follows a recipient to its final disposition (README.md, "Final
+ * disposition"): a t record starts following it in the rows that counted
+ * the record, a d or b record resolves it there, with the time since its
+ * first deferral; a d record starts following it for an rb record.
+ */
+static void
+disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k,
+		  struct row *const rows[3])
+{
+	struct acct_pending_ref ref;
+	struct acct_pending_item it;
+	uint64_t deferred, delivered;
+	size_t i;
+
+	acct_pending_keys(r, &deferred, &delivered);
+	for (i = 0; i < 3; i++)
+		ref.row[i] = rows[i] ? rows[i]->id : ACCT_PENDING_NONE;
+	if (k == K_T) {
+		if (acct_pending_add(s->deferred, deferred, r->time_logged, &ref) == 1)
+			for (i = 0; i < 3; i++)
+				if (rows[i])
+					rows[i]->pending++;
+		return;
+	}
+	if (k == K_RB) {
+		if (acct_pending_take(s->delivered, delivered, &it) < 0)
+			return;
+		for (i = 0; i < 3; i++) {
+			struct row *row = row_by_id(s, ref_table[i], it.ref.row[i]);
+
+			if (row) {
+				row->followed--;
+				row->c[C_RBD]++;
+				row->touched = s->now;
+			}
+		}
+		s->all->c[C_RBD]++;
+		return;
+	}
+	if (acct_pending_take(s->deferred, deferred, &it) == 0) {
+		int64_t took = r->time_logged > it.since ? r->time_logged - it.since : 0;
+		bool fresh = r->time_logged >= s->now - (int64_t)s->c.horizon - STATS_SLICE;
+
+		for (i = 0; i < 4; i++) {
+			/* The instance's row (i == 3) counts every resolution too. */
+			struct row *row = i < 3 ? row_by_id(s, ref_table[i], it.ref.row[i]) : s->all;
+
+			if (!row)
+				continue;
+			if (i < 3)
+				row->pending--;
+			row->c[k == K_D ? C_DD : C_DB]++;
+			row->touched = s->now;
+			if (fresh && !row->res)
+				row->res = calloc(1, sizeof(*row->res));
+			if (fresh && row->res)
+				stats_window_add(row->res, r->time_logged, s->now, k == K_D ?
+				    STATS_DELIVERED : STATS_BOUNCED, took);
+		}
+	}
+	if (k == K_D && acct_pending_add(s->delivered, delivered, r->time_logged, &ref) == 1)
+		for (i = 0; i < 3; i++)
+			if (rows[i])
+				rows[i]->followed++;
+}
+
 void
 acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 {
@@ -551,6 +745,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 		[C_RB] = STATS_COUNTERS, [C_CP] = STATS_COMPLAINED,
 	};
 	char dom[DOMAIN_IDN_MAX + 1], queue[DOMAIN_IDN_MAX + 1];
+	struct row *rows[3] = { NULL, NULL, NULL };	/* domain, VirtualMTA, queue */
 	size_t dl = 0, ql;
 	enum kind k = record_kind(&r->type);
 	enum stats_counter win;
@@ -579,14 +774,17 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 
 	row_count(s, s->all, k, win, hard, r->time_logged, lat);
 	if (dl)
-		row_count(s, table_get(s, ACCT_TAB_DOMAIN, dom, dl), k, win, hard, r->time_logged, lat);
+		rows[0] = table_get(s, ACCT_TAB_DOMAIN, dom, dl);
 	if (r->vmta.len)
-		row_count(s, table_get(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len)), k, win,
-		    hard, r->time_logged, lat);
+		rows[1] = table_get(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len));
 	ql = queue_key(s, r, k, dom, dl, queue);
 	if (ql)
-		row_count(s, table_get(s, ACCT_TAB_QUEUE, queue, ql), k, win, hard, r->time_logged,
-		    lat);
+		rows[2] = table_get(s, ACCT_TAB_QUEUE, queue, ql);
+	row_count(s, rows[0], k, win, hard, r->time_logged, lat);
+	row_count(s, rows[1], k, win, hard, r->time_logged, lat);
+	row_count(s, rows[2], k, win, hard, r->time_logged, lat);
+	if (k != K_F)
+		disposition_count(s, r, k, rows);
 	/* Job rows have no remote-bounce column: an rb record adds nothing there. */
 	if (r->job_id.len && k != K_RB)
 		row_count(s, table_get(s, ACCT_TAB_JOB, r->job_id.p, cap_name(r->job_id.len)), k,
@@ -639,6 +837,12 @@ acct_window_complaint_rate(const struct acct_window *w)
 	return rate_bp(w->complaints, w->delivered);
 }
 
+uint32_t
+acct_window_resolved_delivered_share(const struct acct_window *w)
+{
+	return rate_bp(w->resolved_delivered, w->resolved_delivered + w->resolved_bounced);
+}
+
 /* Every string of a view in one buffer; offsets are turned into pointers at the end. */
 struct strbuf {
 	char *p;
@@ -678,6 +882,23 @@ window_counts(const struct stats_window_sum *w, struct acct_window *out)
 	out->deferred = w->c[STATS_DEFERRED];
 	out->complaints = w->c[STATS_COMPLAINED];
 	out->p95 = 0;
+	out->pending = 0;
+	out->resolved_delivered = out->resolved_bounced = 0;
+}
+
+/* A row's deferrals resolved over window: counts into out, times into hist when not NULL. */
+static void
+resolved_window(const struct row *r, int64_t now, unsigned window, struct acct_window *out,
+		struct stats_hist *hist)
+{
+	struct stats_window_sum w;
+
+	out->pending = r->pending;
+	if (!r->res)
+		return;
+	stats_window_sum(r->res, now, window, &w, hist);
+	out->resolved_delivered = w.c[STATS_DELIVERED];
+	out->resolved_bounced = w.c[STATS_BOUNCED];
 }
 
 static void
@@ -712,6 +933,19 @@ entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e
 	e->p95 = p[2];
 	e->p99 = p[3];
 	e->max = stats_hist_max(s->hist);
+
+	e->deferred_delivered = r->c[C_DD];
+	e->deferred_bounced = r->c[C_DB];
+	e->deferred_given_up = r->c[C_GU];
+	e->delivered_remote_bounced = r->c[C_RBD];
+	stats_hist_clear(s->hist);
+	resolved_window(r, now, s->c.window, &aw, s->hist);
+	e->pending = r->pending;
+	e->win_resolved = base_sat32(aw.resolved_delivered + aw.resolved_bounced);
+	e->resolved_delivered_share = acct_window_resolved_delivered_share(&aw);
+	stats_hist_percentiles(s->hist, pcts, 4, p);
+	e->resolve_p50 = p[0];
+	e->resolve_p95 = p[2];
 }
 
 /* The rows of one table, in slot order; NULL (and n 0) for an empty table. */
@@ -937,11 +1171,19 @@ stats_expire(struct acct_stats *s, int64_t now)
 		if (gone)
 			log_info("accounting: %llu %s rows without a record for %u s dropped",
 			    (unsigned long long)gone, table_what[i], s->c.idle_drop);
-		for (j = 0; j < t->cap; j++)
-			if (t->slot[j].r)
-				stats_window_drop_before(&t->slot[j].r->win, now - s->c.horizon);
+		for (j = 0; j < t->cap; j++) {
+			struct row *r = t->slot[j].r;
+
+			if (!r)
+				continue;
+			stats_window_drop_before(&r->win, now - s->c.horizon);
+			if (r->res)
+				stats_window_drop_before(r->res, now - s->c.horizon);
+		}
 	}
 	stats_window_drop_before(&s->all->win, now - s->c.horizon);
+	if (s->all->res)
+		stats_window_drop_before(s->all->res, now - s->c.horizon);
 }
 
 struct acct_view *
@@ -954,7 +1196,12 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 
 	if (!v)
 		return NULL;
+	/* Given up before the idle rows go: a row they counted in is pinned until then. */
+	acct_pending_expire(s->deferred, now);
+	acct_pending_expire(s->delivered, now);
 	stats_expire(s, now);
+	v->pending = acct_pending_count(s->deferred);
+	v->pending_given_up = acct_pending_given_up(s->deferred);
 	for (i = 0; i < ACCT_TABLES; i++) {
 		v->refused[i] = s->tab[i].refused;
 		v->aged[i] = s->tab[i].aged;
@@ -973,6 +1220,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 		goto fail;
 	entity_fill(s, s->all, &v->all, now);
 	v->all.name = "all";
+	v->all.pending = base_sat32(v->pending);
 	view_domains_vmtas(s, v, &sb, now);
 	view_jobs_bounces(s, v, &sb, now);
 	view_deferrals(s, v, &sb, now);
@@ -1038,6 +1286,9 @@ acct_stats_window(struct acct_stats *s, enum acct_scope scope, const char *name,
 	stats_hist_percentiles(s->hist, &p95, 1, &v);
 	window_counts(&w, out);
 	out->p95 = v;
+	resolved_window(r, now, window, out, NULL);
+	if (scope == ACCT_SCOPE_ALL)
+		out->pending = acct_pending_count(s->deferred);	/* the instance's row holds no refs */
 	return 0;
 }
 

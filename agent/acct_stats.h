@@ -45,7 +45,22 @@ struct acct_stats_config {
 	unsigned horizon;
 	size_t max_rows;	/* per table; 0: 100000 */
 	unsigned idle_drop;	/* rows no record touched for this long (wall clock) go; 0: 86400 */
+	/*
+	 * pmtaMaxPending: deferred recipients followed to their final
+	 * disposition at most (0: 1,000,000), and as many delivered ones
+	 * followed for a remote bounce; each given up after pending_horizon
+	 * seconds (0: ACCT_PENDING_HORIZON) at the latest.
+	 */
+	size_t max_pending;
+	unsigned pending_horizon;
 };
+
+/*
+ * Five days: longer than PowerMTA's default retry horizon (bounce-after,
+ * days), so that a deferral is given up only after PowerMTA has given up
+ * on it itself and should have written its b record.
+ */
+#define ACCT_PENDING_HORIZON (5 * 86400)
 
 enum acct_table {
 	ACCT_TAB_DOMAIN,
@@ -76,6 +91,13 @@ struct acct_entity_row {
 	uint64_t latency_count;
 	uint32_t latency_win_count;
 	uint32_t p50, p90, p95, p99, max;	/* seconds, over the window */
+	/* Final disposition of deferred recipients (acct_pending.h); none for "all". */
+	uint64_t deferred_delivered, deferred_bounced, deferred_given_up;
+	uint64_t delivered_remote_bounced;	/* rb after d */
+	uint32_t pending;			/* deferred, not resolved yet */
+	uint32_t win_resolved;			/* resolved in the window, either way */
+	uint32_t resolved_delivered_share;	/* basis points of those that were delivered */
+	uint32_t resolve_p50, resolve_p95;	/* seconds from first deferral, over the window */
 };
 
 struct acct_job_row {
@@ -141,6 +163,8 @@ struct acct_view {
 	struct acct_complaint_row *complaints;
 	size_t n_complaints;
 	uint64_t rows_dropped;		/* keys of published tables refused (table full) or aged out, ever */
+	uint64_t pending;		/* deferred recipients followed now */
+	uint64_t pending_given_up;	/* deferred recipients given up (cap or horizon), ever */
 	uint64_t refused[ACCT_TABLES];	/* records whose new key found its table full */
 	uint64_t aged[ACCT_TABLES];	/* rows dropped for idleness */
 	char *strings;			/* every name above points in here */
@@ -151,7 +175,13 @@ struct acct_window {
 	uint64_t delivered, bounced, hard_bounced, deferred;
 	uint32_t p95;
 	uint64_t complaints;	/* f records */
+	/* Deferred recipients: followed now, and resolved in the window (counts 0 for the instance). */
+	uint64_t pending;
+	uint64_t resolved_delivered, resolved_bounced;
 };
+
+/* Basis points of the deferrals resolved in the window that ended delivered; 0 when none. */
+uint32_t acct_window_resolved_delivered_share(const struct acct_window *w);
 
 /*
  * The rates in basis points, defined once so that a table column

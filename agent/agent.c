@@ -245,7 +245,8 @@ workers_same(const struct cfg *a, const struct cfg *b)
 
 	if (a->n_inst != b->n_inst || a->api_timeout != b->api_timeout ||
 	    a->poll_interval != b->poll_interval || a->stats_window != b->stats_window ||
-	    a->max_rows != b->max_rows || a->api_max_body != b->api_max_body ||
+	    a->max_rows != b->max_rows || a->max_pending != b->max_pending ||
+	    a->api_max_body != b->api_max_body ||
 	    a->n_hard_cats != b->n_hard_cats)
 		return false;
 	for (i = 0; i < a->n_hard_cats; i++)

@@ -17,7 +17,7 @@
 const char *const cfg_tokens[] = {
 	"pmtaInstance", "pmtaApiKey", "pmtaApiCaFile", "pmtaApiTlsVerify",
 	"pmtaApiTimeout", "pmtaApiMaxBody", "pmtaPollInterval", "pmtaAcctFiles",
-	"pmtaStatsWindow", "pmtaHardBounceCategories", "pmtaMaxRows",
+	"pmtaStatsWindow", "pmtaHardBounceCategories", "pmtaMaxRows", "pmtaMaxPending",
 	"pmtaThreshold", "pmtaTrapRateLimit", "pmtaRunAsUser", "pmtaQueueBackoffEvents", NULL,
 };
 
@@ -31,6 +31,7 @@ static const char *const metric_names[] = {
 	[CFG_METRIC_API_DOWN] = "apiDown",
 	[CFG_METRIC_ACCT_STALLED] = "acctStalled",
 	[CFG_METRIC_COMPLAINT_RATE] = "complaintRate",
+	[CFG_METRIC_PENDING_RCPT] = "pendingRcpt",
 	[CFG_METRIC_QUEUE_BACKOFF] = "queueBackoff",
 };
 
@@ -63,7 +64,7 @@ cfg_metric_is_rate(enum cfg_metric m)
 bool
 cfg_metric_is_acct(enum cfg_metric m)
 {
-	return cfg_metric_is_rate(m) || m == CFG_METRIC_LATENCY_P95;
+	return cfg_metric_is_rate(m) || m == CFG_METRIC_LATENCY_P95 || m == CFG_METRIC_PENDING_RCPT;
 }
 
 struct cfg *
@@ -77,6 +78,7 @@ cfg_new(void)
 	c->poll_interval = 30;
 	c->stats_window = 900;
 	c->max_rows = 100000;
+	c->max_pending = 1000000;
 	c->api_max_body = 16u << 20;
 	c->trap_rate_limit = 60;
 	c->queue_backoff_events = true;
@@ -419,6 +421,7 @@ scope_fits(enum cfg_metric m, enum cfg_scope_kind s)
 	case CFG_METRIC_DEFERRAL_RATE:
 	case CFG_METRIC_COMPLAINT_RATE:
 	case CFG_METRIC_LATENCY_P95:
+	case CFG_METRIC_PENDING_RCPT:
 		return true;
 	case CFG_METRIC_CONN_UTILIZATION:
 	case CFG_METRIC_API_DOWN:
@@ -517,7 +520,7 @@ parse_threshold(struct cfg *c, char **w, size_t n, char *err, size_t errlen)
 	if (m > CFG_METRIC_LAST)
 		return fail(err, errlen, "unknown metric '%.64s': queuedRcpt, bounceRate, "
 		    "hardBounceRate, deferralRate, complaintRate, latencyP95, connUtilization, "
-		    "apiDown, acctStalled", w[1]);
+		    "apiDown, acctStalled, pendingRcpt", w[1]);
 	t.metric = (enum cfg_metric)m;
 	if (parse_scope(&t, w[2], err, errlen) < 0)
 		goto out;
@@ -618,6 +621,7 @@ parse_number(struct cfg *c, const char *token, char **w, size_t n, char *err, si
 		{ "pmtaPollInterval", 1, 86400, offsetof(struct cfg, poll_interval), "SECONDS" },
 		{ "pmtaStatsWindow", 60, 3600, offsetof(struct cfg, stats_window), "SECONDS" },
 		{ "pmtaMaxRows", 1, 10000000, offsetof(struct cfg, max_rows), "N" },
+		{ "pmtaMaxPending", 1, 16000000, offsetof(struct cfg, max_pending), "N" },
 		{ "pmtaTrapRateLimit", 1, 100000, offsetof(struct cfg, trap_rate_limit), "N" },
 	};
 	size_t k;

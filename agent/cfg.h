@@ -28,7 +28,8 @@ enum cfg_metric {
 	CFG_METRIC_API_DOWN,
 	CFG_METRIC_ACCT_STALLED,
 	CFG_METRIC_COMPLAINT_RATE,	/* appended: the numbers above are kept */
-	CFG_METRIC_LAST = CFG_METRIC_COMPLAINT_RATE,
+	CFG_METRIC_PENDING_RCPT,	/* deferred recipients not resolved yet (a count) */
+	CFG_METRIC_LAST = CFG_METRIC_PENDING_RCPT,
 	/*
 	 * Built in, not a pmtaThreshold metric: a queue in backoff (value 1),
 	 * one alarm per queue, unless pmtaQueueBackoffEvents is no.
@@ -77,6 +78,7 @@ struct cfg {
 	uint32_t poll_interval;	/* seconds */
 	uint32_t stats_window;	/* seconds */
 	uint32_t max_rows;	/* per table per instance */
+	uint32_t max_pending;	/* recipients followed to their final disposition, per instance */
 	uint64_t api_max_body;	/* bytes */
 	uint32_t trap_rate_limit; /* notifications per minute */
 	bool queue_backoff_events;	/* pmtaQueueBackoffEvents: alarm and notify on backoff */

@@ -174,6 +174,9 @@ metric_push(struct snap_metric **m, size_t *n, size_t *cap, const char *rule, co
 	case CFG_METRIC_COMPLAINT_RATE:
 		e->value = acct_window_complaint_rate(w);
 		break;
+	case CFG_METRIC_PENDING_RCPT:
+		e->value = w->pending;	/* now, not over the window */
+		break;
 	default:
 		e->value = w->p95;
 		break;
@@ -226,8 +229,10 @@ metrics_compute(struct collector *col, struct snap_source *src)
 				break;
 			n_names = acct_stats_names(col->stats, sc, names, n_names);
 			for (k = 0; k < n_names; k++)
+				/* A row with recipients pending has a value even when quiet. */
 				if (acct_stats_window(col->stats, sc, names[k], r->window, src->now, &w) == 0 &&
-				    w.delivered + w.bounced + w.deferred > 0)
+				    (w.delivered + w.bounced + w.deferred > 0 ||
+				    (r->metric == CFG_METRIC_PENDING_RCPT && w.pending > 0)))
 					metric_push(&m, &n, &cap, r->name, kind, names[k], &w, r->metric);
 		}
 	}
@@ -283,6 +288,7 @@ collector_new(unsigned index, const struct cfg *c, const struct cfg_instance *ci
 			.horizon = cfg_stats_horizon(c, ci->name),
 			.max_rows = c->max_rows,
 			.idle_drop = 86400,
+			.max_pending = c->max_pending,
 		};
 		struct acct_tail_opts to = {
 			.max_line = 65536,

@@ -188,6 +188,25 @@ value_instance(const struct mib_state *st, const struct snap_instance *si,
 	}
 }
 
+/*
+ * The type of a final-disposition column, counted from the table's first
+ * one (pmtaDispositionGroup: the same order in the three tables).
+ */
+static u_char
+disposition_type(unsigned rel)
+{
+	switch (rel + PMTA_DOMAIN_DEFERRED_DELIVERED) {
+	case PMTA_DOMAIN_DEFERRED_PENDING:
+	case PMTA_DOMAIN_WIN_RESOLVED:
+	case PMTA_DOMAIN_RESOLVED_DELIVERED_SHARE:
+		return ASN_GAUGE;
+	case PMTA_DOMAIN_RESOLVE_P50:
+	case PMTA_DOMAIN_RESOLVE_P95:
+		return ASN_UNSIGNED;
+	}
+	return ASN_COUNTER64;
+}
+
 static void
 value_queue(const struct mib_state *st, const struct snap_instance *si,
 	    const struct mib_row *row, unsigned col, struct mib_val *v)
@@ -216,7 +235,9 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	}
 	case PMTA_QUEUE_LAST_ERROR: set_s(v, r->text); return;
 	}
-	if (col >= PMTA_QUEUE_DELIVERED && col <= PMTA_QUEUE_REMOTE_BOUNCED)
+	if (col >= PMTA_QUEUE_DEFERRED_DELIVERED)
+		set_u(v, disposition_type(col - PMTA_QUEUE_DEFERRED_DELIVERED), r->col[col]);
+	else if (col >= PMTA_QUEUE_DELIVERED && col <= PMTA_QUEUE_REMOTE_BOUNCED)
 		set_u(v, ASN_COUNTER64, r->col[col]);
 	else if (col == PMTA_QUEUE_COMPLAINTS || col == PMTA_QUEUE_BACKOFF_ENTRIES ||
 	    col == PMTA_QUEUE_BACKOFF_SECONDS)
@@ -235,7 +256,12 @@ numeric_type(unsigned tab, unsigned col)
 	case SNAP_CONN:
 		return ASN_GAUGE;
 	case SNAP_DOMAIN:
-	case SNAP_VMTA:
+	case SNAP_VMTA: {
+		unsigned disp = tab == SNAP_DOMAIN ? PMTA_DOMAIN_DEFERRED_DELIVERED :
+		    PMTA_VMTA_DEFERRED_DELIVERED;
+
+		if (col >= disp)
+			return disposition_type(col - disp);
 		if (col >= PMTA_ENTITY_DELIVERED && col <= PMTA_ENTITY_REMOTE_BOUNCED)
 			return ASN_COUNTER64;
 		if (col == (tab == SNAP_DOMAIN ? PMTA_DOMAIN_COMPLAINTS : PMTA_VMTA_COMPLAINTS))
@@ -245,6 +271,7 @@ numeric_type(unsigned tab, unsigned col)
 		if (col >= PMTA_ENTITY_LATENCY_P50)
 			return ASN_UNSIGNED;
 		return ASN_GAUGE;
+	}
 	case SNAP_JOB:
 		return col == PMTA_JOB_QUEUED_RCPT ? ASN_GAUGE : ASN_COUNTER64;
 	case SNAP_BOUNCE:
@@ -524,7 +551,7 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 	for (req = requests; req; req = req->next) {
 		struct mib_val v = { 0 };
 		oid sub = req->requestvb->name[req->requestvb->name_length - 2];
-		uint64_t recs = 0, bad = 0, dropped = 0;
+		uint64_t recs = 0, bad = 0, dropped = 0, pending = 0, given_up = 0;
 		int64_t started_wall = state->counters_wall_ms, started_ms = state->counters_ms;
 		bool waiting = false;	/* an instance has published nothing yet */
 		size_t i;
@@ -539,6 +566,8 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 				recs += state->inst[i]->acct_records;
 				bad += state->inst[i]->acct_malformed;
 				dropped += state->inst[i]->rows_dropped;
+				pending += state->inst[i]->pending;
+				given_up += state->inst[i]->pending_given_up;
 				/* The sums jump when any instance's counters do. */
 				if (state->inst[i]->counters_wall_ms > started_wall)
 					started_wall = state->inst[i]->counters_wall_ms;
@@ -552,7 +581,8 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 		 * drop, and the rest of the backlog as traffic.
 		 */
 		if (waiting && (sub == PMTA_AGENT_ACCT_RECORDS || sub == PMTA_AGENT_ACCT_MALFORMED ||
-		    sub == PMTA_AGENT_ACCT_ROWS_DROPPED)) {
+		    sub == PMTA_AGENT_ACCT_ROWS_DROPPED || sub == PMTA_AGENT_PENDING_RCPT ||
+		    sub == PMTA_AGENT_PENDING_GIVEN_UP)) {
 			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
 			continue;
 		}
@@ -564,6 +594,8 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 		case PMTA_AGENT_STATS_WINDOW: set_u(&v, ASN_UNSIGNED, state->stats_window); break;
 		case PMTA_AGENT_ACTIVE_ALARMS: set_u(&v, ASN_GAUGE, state->active_alarms); break;
 		case PMTA_AGENT_ACCT_ROWS_DROPPED: set_u(&v, ASN_COUNTER64, dropped); break;
+		case PMTA_AGENT_PENDING_RCPT: set_u(&v, ASN_GAUGE, pending); break;
+		case PMTA_AGENT_PENDING_GIVEN_UP: set_u(&v, ASN_COUNTER64, given_up); break;
 		case PMTA_AGENT_ALARMS_REFUSED: set_u(&v, ASN_COUNTER64, state->alarms_refused); break;
 		case PMTA_AGENT_COUNTERS_STARTED: set_date(&v, started_wall); break;
 		case PMTA_AGENT_COUNTERS_DISCONTINUITY: set_stamp(state, &v, started_ms); break;

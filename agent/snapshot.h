@@ -14,7 +14,7 @@
 #include "mib_index.h"
 #include "mib_oids.h"
 
-#define SNAP_COLS 31		/* enough for the widest table (queue: 30) */
+#define SNAP_COLS 40		/* enough for the widest table (queue: 39) */
 
 /*
  * A row of any table but the instance table. Numeric columns are kept by MIB column number, so the
@@ -75,6 +75,7 @@ struct snap_instance {
 	bool acct_configured;
 	uint64_t acct_records, acct_malformed;
 	uint64_t rows_dropped;
+	uint64_t pending, pending_given_up;	/* deferred recipients followed, given up */
 	int64_t acct_last_record;	/* wall-clock seconds of the newest record read, 0 none */
 	/*
 	 * When this instance's counters last jumped other than by counting:

@@ -24,6 +24,29 @@ snapshot_acct_view_free(void *av)
 }
 
 /*
+ * The final-disposition columns, appended to the domain, VirtualMTA and
+ * queue tables in the same order from column first (pmtaDispositionGroup).
+ */
+static void
+disposition_cols(struct snap_row *r, const struct acct_entity_row *e, unsigned first)
+{
+	r->col[first + PMTA_DOMAIN_DEFERRED_DELIVERED - PMTA_DOMAIN_DEFERRED_DELIVERED] =
+	    e->deferred_delivered;
+	r->col[first + PMTA_DOMAIN_DEFERRED_BOUNCED - PMTA_DOMAIN_DEFERRED_DELIVERED] =
+	    e->deferred_bounced;
+	r->col[first + PMTA_DOMAIN_DEFERRED_GIVEN_UP - PMTA_DOMAIN_DEFERRED_DELIVERED] =
+	    e->deferred_given_up;
+	r->col[first + PMTA_DOMAIN_DEFERRED_PENDING - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->pending;
+	r->col[first + PMTA_DOMAIN_WIN_RESOLVED - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->win_resolved;
+	r->col[first + PMTA_DOMAIN_RESOLVED_DELIVERED_SHARE - PMTA_DOMAIN_DEFERRED_DELIVERED] =
+	    e->resolved_delivered_share;
+	r->col[first + PMTA_DOMAIN_RESOLVE_P50 - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->resolve_p50;
+	r->col[first + PMTA_DOMAIN_RESOLVE_P95 - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->resolve_p95;
+	r->col[first + PMTA_DOMAIN_DELIVERED_REMOTE_BOUNCED - PMTA_DOMAIN_DEFERRED_DELIVERED] =
+	    e->delivered_remote_bounced;
+}
+
+/*
  * An accounting entity's columns: Delivered to LatencyP99 run in the same
  * order from `first` in the domain, VirtualMTA and queue tables; the
  * complaint columns were appended later, so they sit at other numbers in
@@ -56,6 +79,7 @@ queue_row(struct snap_row *r, const struct acct_queue_row *q)
 	entity_row(r, &q->e, PMTA_QUEUE_DELIVERED, PMTA_QUEUE_COMPLAINTS);
 	r->name2 = q->vmta;
 	r->text2 = q->domain;
+	disposition_cols(r, &q->e, PMTA_QUEUE_DEFERRED_DELIVERED);
 }
 
 static void
@@ -122,14 +146,18 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	size_t i, n;
 
 	s->rows_dropped = av->rows_dropped;
+	s->pending = av->pending;
+	s->pending_given_up = av->pending_given_up;
 	t = &s->tab[SNAP_DOMAIN];
-	for (i = 0; i < av->n_domains; i++)
-		entity_row(&t->row[t->n++], &av->domains[i], PMTA_ENTITY_DELIVERED,
-		    PMTA_DOMAIN_COMPLAINTS);
+	for (i = 0; i < av->n_domains; i++) {
+		entity_row(&t->row[t->n], &av->domains[i], PMTA_ENTITY_DELIVERED, PMTA_DOMAIN_COMPLAINTS);
+		disposition_cols(&t->row[t->n++], &av->domains[i], PMTA_DOMAIN_DEFERRED_DELIVERED);
+	}
 	t = &s->tab[SNAP_VMTA];
-	for (i = 0; i < av->n_vmtas; i++)
-		entity_row(&t->row[t->n++], &av->vmtas[i], PMTA_ENTITY_DELIVERED,
-		    PMTA_VMTA_COMPLAINTS);
+	for (i = 0; i < av->n_vmtas; i++) {
+		entity_row(&t->row[t->n], &av->vmtas[i], PMTA_ENTITY_DELIVERED, PMTA_VMTA_COMPLAINTS);
+		disposition_cols(&t->row[t->n++], &av->vmtas[i], PMTA_VMTA_DEFERRED_DELIVERED);
+	}
 	t = &s->tab[SNAP_QUEUE];
 	for (i = 0; i < av->n_queues; i++)
 		queue_row(&t->row[t->n++], &av->queues[i]);

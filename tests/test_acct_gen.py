@@ -22,7 +22,8 @@ BENCH = os.path.join(TOP, "scripts", "bench-acct-py")
 NOW = 1_760_000_000
 HARD = {"bad-mailbox", "bad-domain", "inactive-mailbox", "routing-errors"}
 FIGURES = ("acct_records", "acct_malformed", "all", "domains", "domain_unicode", "vmtas", "jobs",
-           "bounces", "deferrals", "rejections", "complaints", "latency", "queues")
+           "bounces", "deferrals", "rejections", "complaints", "latency", "queues", "pending",
+           "pending_given_up")
 
 
 def key_of(name):
@@ -95,7 +96,13 @@ def classify(header, raw):
 def scan(d):
     """Every line acct-gen wrote in d (rotated copies too): records and malformed."""
     recs, bad = [], []
-    for name in sorted(os.listdir(d)):
+    def written(name):
+        """The order lines were written in: a rotated copy (NAME.csv.1, .2, ...) before NAME.csv."""
+        base, dot, n = name.partition(".csv")
+        n = n.lstrip(".")
+        return (base, 0 if n else 1, int(n) if n.isdigit() else 0)
+
+    for name in sorted(os.listdir(d), key=written):
         if not re.fullmatch(r"acct.*\.csv(\.[0-9]+)?", name):
             continue
         lines = read_lines(os.path.join(d, name))
@@ -115,9 +122,15 @@ def pct(xs, p):
     return xs[math.ceil(p * len(xs) / 100) - 1] if xs else 0
 
 
-def recount(d, now, window=900, hard=HARD):
+def recount(d, now, window=900, hard=HARD, max_pending=1000000):
     """The tables' definitions (README.md, "The MIB") again, from the files alone."""
     recs, bad = scan(d)
+    # Final disposition: who each followed recipient is, in the order they were first deferred.
+    followed = collections.OrderedDict()     # identity -> (first deferral, [row keys])
+    sent = collections.OrderedDict()         # (rcpt, orig) of a delivery -> [row keys]
+    disp = collections.defaultdict(collections.Counter)
+    resolve_times = collections.defaultdict(list)
+    gave_up = 0
     cnt = {k: collections.defaultdict(collections.Counter) for k in ("dom", "vmta", "job", "queue")}
     last_queue = {}
     allc = collections.Counter()
@@ -143,6 +156,32 @@ def recount(d, now, window=900, hard=HARD):
         elif own and t in ("rb", "f") and not q:
             q = last_queue.get(own, own if own in cnt["queue"] else "")
         qt = [cnt["queue"][q]] if q and t in ("d", "b", "t", "rb", "f") else []
+        if t in ("t", "d", "b", "rb"):
+            keys = ([("dom", dom)] if dom else []) + ([("vmta", r["vmta"])] if r.get("vmta") else []) + \
+                ([("queue", q)] if q else [])
+            who = r.get("rcpt", "").encode().lower().decode()
+            ident = (who, r.get("orig", ""), when(r.get("timeQueued", "")) or 0, r.get("envId", ""),
+                     r.get("jobId", ""))
+            if t == "t" and ident not in followed:
+                if len(followed) == max_pending:
+                    _, (_, lost) = followed.popitem(last=False)
+                    gave_up += 1
+                    for k in lost + [("all", "")]:
+                        disp[k]["deferred_given_up"] += 1
+                followed[ident] = (tl, keys)
+            elif t in ("d", "b") and ident in followed:
+                first, where = followed.pop(ident)
+                for k in where + [("all", "")]:
+                    disp[k]["deferred_delivered" if t == "d" else "deferred_bounced"] += 1
+                    if inwin:
+                        resolve_times[k].append((max(0, tl - first), t))
+            if t == "d" and (who, r.get("orig", "")) not in sent:
+                if len(sent) == max_pending:
+                    sent.popitem(last=False)
+                sent[(who, r.get("orig", ""))] = keys
+            elif t == "rb" and (who, r.get("orig", "")) in sent:
+                for k in sent.pop((who, r.get("orig", ""))) + [("all", "")]:
+                    disp[k]["delivered_remote_bounced"] += 1
         if t in ("d", "b", "t", "rb"):
             name = {"d": "delivered", "b": "bounced", "t": "deferred", "rb": "remote_bounced"}[t]
             targets = [allc] + ([cnt["dom"][dom]] if dom else []) + ([cnt["vmta"][r["vmta"]]] if r.get("vmta") else [])
@@ -200,6 +239,19 @@ def recount(d, now, window=900, hard=HARD):
         return {"count": lat_n[key], "win_count": len(xs), "p50": pct(xs, 50), "p90": pct(xs, 90),
                 "p95": pct(xs, 95), "p99": pct(xs, 99), "max": max(xs) if xs else 0}
 
+    for _, where in followed.values():
+        for k in where:
+            disp[k]["pending"] += 1
+
+    def disposition(key):
+        c, ts = disp[key], sorted(x for x, _ in resolve_times[key])
+        won = sum(1 for _, t in resolve_times[key] if t == "d")
+        return {"deferred_delivered": c["deferred_delivered"], "deferred_bounced": c["deferred_bounced"],
+                "deferred_given_up": c["deferred_given_up"], "pending": c["pending"],
+                "delivered_remote_bounced": c["delivered_remote_bounced"], "win_resolved": len(ts),
+                "resolved_delivered_share_bp": 10000 * won // len(ts) if ts else 0,
+                "resolve_p50": pct(ts, 50), "resolve_p95": pct(ts, 95)}
+
     def entity(c, key):
         wd, wb, wt = c["win_delivered"], c["win_bounced"], c["win_deferred"]
         e = {k: c[k] for k in ("delivered", "bounced", "hard", "soft", "deferred", "remote_bounced",
@@ -208,6 +260,8 @@ def recount(d, now, window=900, hard=HARD):
         e["deferral_rate_bp"] = 10000 * wt // (wd + wt + wb) if wd + wt + wb else 0
         e["complaint_rate_bp"] = 10000 * c["win_complaints"] // wd if wd else 0
         e.update({"latency_" + k: v for k, v in latency(key).items()})
+        kind = {"domains": "dom", "vmtas": "vmta", "queues": "queue"}.get(key[0], "all")
+        e.update(disposition((kind, key[1])))
         return e
 
     return {
@@ -228,6 +282,7 @@ def recount(d, now, window=900, hard=HARD):
                         "class": None if k in rej_tie else "hard" if rej_newest[k][2] in hard else "soft",
                         "last_diag": None if k in rej_tie else rej_newest[k][1]} for k, v in sorted(rej.items())],
         "complaints": {k: {"count": v["count"], "win_count": v["win_count"]} for k, v in sorted(comp.items())},
+        "pending": len(followed), "pending_given_up": gave_up,
         "latency": {"all": latency(("all", "")),
                     "domains": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "domains"},
                     "vmtas": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "vmtas"}},
@@ -289,6 +344,34 @@ class FreshFiles(Case):
         self.assertGreater(sum(v["complaints"] for v in q.values()), 0)
         self.assertLess(sum(v["complaints"] for v in q.values()), exp["all"]["complaints"])
         self.assertTrue(any(v["latency_p95"] for v in q.values()))
+
+    def test_deferrals_resolved_both_ways_pending_and_rb_after_d(self):
+        exp, recs = self.assert_matches_recount(NOW)
+        a = exp["all"]
+        self.assertGreater(a["deferred_delivered"], 20)
+        self.assertGreater(a["deferred_bounced"], 5)
+        self.assertGreater(exp["pending"], 5)
+        self.assertGreater(a["delivered_remote_bounced"], 3)
+        self.assertGreater(a["win_resolved"], 5)
+        self.assertEqual(exp["pending_given_up"], 0)
+        self.assertEqual(sum(v["pending"] for v in exp["domains"].values()), exp["pending"])
+        # A recipient deferred more than once: the same identity in several t records.
+        ids = collections.Counter((r["rcpt"].lower(), r.get("orig"), r.get("timeQueued"), r.get("envId"),
+                                   r.get("jobId")) for r in recs if r["type"] == "t")
+        self.assertTrue(any(n > 1 for n in ids.values()))
+        # A message-expired bounce resolves some deferral somewhere.
+        self.assertTrue(any(r["type"] == "b" and r.get("bounceCat") == "message-expired" for r in recs))
+
+    def test_max_pending_gives_up_the_oldest(self):
+        d2, exp2 = os.path.join(self.tmp.name, "p"), os.path.join(self.tmp.name, "p.json")
+        gen("--out", d2, "--records", 3000, "--seed", 7, "--now", NOW, "--expected", exp2, "--max-pending", 5)
+        with open(exp2) as fh:
+            e = json.load(fh)
+        got, _ = recount(d2, NOW, max_pending=5)
+        self.assertGreater(e["pending_given_up"], 5)
+        self.assertEqual(e["pending"], 5)
+        for k in ("all", "domains", "vmtas", "queues", "pending", "pending_given_up"):
+            self.assertEqual(e[k], got[k], k)
 
     def test_f_records_with_and_without_rcpt_job_vmta_and_every_feedback_type(self):
         exp, recs = self.assert_matches_recount(NOW)

@@ -55,18 +55,20 @@ struct rec {
 
 /* An f record's extra field: add() reads it when set. */
 static const char *feedback_type;
+/* Who a recipient is, with rcpt, timeQueued and jobId: add() reads them when set. */
+static const char *orig_field, *env_field;
 
 static void
 add(struct acct_stats *s, const struct rec *x)
 {
 	/* Fields point into a scratch copy that is wiped after the call: nothing may be kept. */
-	char buf[9][512];
-	const char *src[9] = { x->type, x->rcpt, x->cat, x->status, x->diag, x->vmta, x->job, x->queue,
-	    feedback_type };
+	char buf[11][512];
+	const char *src[11] = { x->type, x->rcpt, x->cat, x->status, x->diag, x->vmta, x->job, x->queue,
+	    feedback_type, orig_field, env_field };
 	struct acct_record r;
 	int i;
 
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 11; i++)
 		snprintf(buf[i], sizeof(buf[i]), "%s", src[i] ? src[i] : "");
 	r.type = fld(buf[0]);
 	r.time_logged = x->logged;
@@ -79,6 +81,8 @@ add(struct acct_stats *s, const struct rec *x)
 	r.job_id = fld(buf[6]);
 	r.queue = fld(buf[7]);
 	r.feedback_type = fld(buf[8]);
+	r.orig = fld(buf[9]);
+	r.env_id = fld(buf[10]);
 	acct_stats_add(s, &r);
 	memset(buf, 'X', sizeof(buf));
 }
@@ -1067,7 +1071,9 @@ acct_stats_table_full_logged_once_a_minute_per_table(void **state)
 static void
 acct_stats_idle_rows_dropped_after_a_day(void **state)
 {
-	struct acct_stats *s = stats_at(NULL, NOW);
+	/* old.com's deferred recipient is given up after an hour: it pins the row no longer. */
+	static const struct acct_stats_config c = { .pending_horizon = 3600 };
+	struct acct_stats *s = stats_at(&c, NOW);
 	struct rec old = { "t", NOW - 3600, 0, "a@old.com", NULL, "4.0.0", "x", "vold", "jold", NULL };
 	struct rec young = { "b", NOW + 40000, 0, "a@young.com", "bad-domain", "5.1.2", NULL, "vy", "jy", NULL };
 	struct acct_view *v;
@@ -1111,7 +1117,7 @@ static void
 acct_stats_window_query_up_to_an_hour(void **state)
 {
 	struct acct_stats *s = stats_at(NULL, NOW);
-	struct acct_window w = { 99, 99, 99, 99, 99, 99 };
+	struct acct_window w = { 99, 99, 99, 99, 99, 99, 99, 99, 99 };
 	int i;
 
 	(void)state;
@@ -1206,6 +1212,105 @@ acct_stats_long_names_are_capped(void **state)
 	free(status);
 }
 
+/*
+ * Final disposition: a recipient deferred (t) is followed until a d or b
+ * record with the same rcpt (any case), orig, timeQueued, envId and jobId
+ * resolves it, in the rows of its first deferral; one never resolved is
+ * pending; rb after d counts where the d did.
+ */
+static void
+acct_stats_deferrals_followed_to_final_disposition(void **state)
+{
+	struct acct_stats *s = stats_at(NULL, NOW);
+	struct rec t1 = { "t", NOW - 600, NOW - 700, "a@x.com", NULL, "4.2.1", "x", "v1", "j", "x.com/v1" };
+	struct rec d1 = { "d", NOW - 300, NOW - 700, "A@X.com", NULL, "2.0.0", NULL, "v1", "j", "x.com/v1" };
+	struct rec t2 = { "t", NOW - 500, NOW - 700, "b@x.com", NULL, "4.2.1", "x", "v1", "j", "x.com/v1" };
+	struct rec b2 = { "b", NOW - 100, NOW - 700, "b@x.com", "message-expired", "5.4.7", NULL, "v1", "j", "x.com/v1" };
+	struct rec t3 = { "t", NOW - 400, NOW - 700, "c@x.com", NULL, "4.2.1", "x", "v2", "j", "x.com/v2" };
+	/* Same recipient, another message (timeQueued): not the one deferred. */
+	struct rec d3 = { "d", NOW - 50, NOW - 900, "c@x.com", NULL, "2.0.0", NULL, "v2", "j", "x.com/v2" };
+	struct rec rb = { "rb", NOW - 10, 0, "a@x.com", "bad-mailbox", "5.1.1", NULL, NULL, NULL, NULL };
+	const struct acct_entity_row *d;
+	struct acct_window w;
+	struct acct_view *v;
+
+	(void)state;
+	orig_field = "s@bounce.example";
+	add(s, &t1);
+	add(s, &t1);	/* retried: still one recipient, first deferred at NOW - 600 */
+	add(s, &t2);
+	add(s, &t3);
+	add(s, &d1);
+	add(s, &b2);
+	add(s, &d3);
+	add(s, &rb);
+	orig_field = NULL;
+	v = acct_stats_view(s, NOW);
+	d = domain_row(v, "x.com");
+	assert_int_equal(d->deferred, 4);
+	assert_int_equal(d->deferred_delivered, 1);
+	assert_int_equal(d->deferred_bounced, 1);
+	assert_int_equal(d->pending, 1);
+	assert_int_equal(d->deferred_given_up, 0);
+	assert_int_equal(d->delivered_remote_bounced, 1);
+	assert_int_equal(d->win_resolved, 2);
+	assert_int_equal(d->resolved_delivered_share, 5000);
+	assert_int_equal(d->resolve_p50, 300);	/* a: 300 s, b: 400 s after the first deferral */
+	assert_int_equal(d->resolve_p95, 400);
+	assert_int_equal(vmta_row(v, "v1")->pending, 0);
+	assert_int_equal(vmta_row(v, "v2")->pending, 1);
+	assert_int_equal(queue_row(v, "x.com/v1")->e.deferred_delivered, 1);
+	assert_int_equal(queue_row(v, "x.com/v1")->e.delivered_remote_bounced, 1);
+	assert_int_equal(queue_row(v, "x.com/v2")->e.pending, 1);
+	assert_int_equal(v->pending, 1);
+	assert_int_equal(v->all.deferred_delivered, 1);
+	assert_int_equal(v->all.delivered_remote_bounced, 1);
+	acct_view_free(v);
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_VMTA, "v2", 900, NOW, &w), 0);
+	assert_int_equal(w.pending, 1);
+	assert_int_equal(acct_stats_window(s, ACCT_SCOPE_DOMAIN, "x.com", 900, NOW, &w), 0);
+	assert_int_equal(w.resolved_delivered, 1);
+	assert_int_equal(w.resolved_bounced, 1);
+	assert_int_equal(acct_window_resolved_delivered_share(&w), 5000);
+	acct_stats_free(s);
+}
+
+/* At pmtaMaxPending the oldest deferred recipient is given up, and past the horizon every older one. */
+static void
+acct_stats_pending_cap_and_horizon_give_up_counted(void **state)
+{
+	static const struct acct_stats_config c = { .max_pending = 2, .pending_horizon = 7200 };
+	struct acct_stats *s = stats_at(&c, NOW);
+	struct rec t = { "t", 0, NOW - 9000, NULL, NULL, "4.2.1", "x", "v1", NULL, NULL };
+	static const char *const rcpt[] = { "a@y.com", "b@y.com", "c@y.com" };
+	struct rec d = { "d", NOW, NOW - 9000, "a@y.com", NULL, "2.0.0", NULL, "v1", NULL, NULL };
+	struct acct_view *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		t.rcpt = rcpt[i];
+		t.logged = NOW - 8000 + 1000 * (int64_t)i;
+		add(s, &t);
+	}
+	add(s, &d);	/* a@y.com was given up at the cap: not resolved any more */
+	v = acct_stats_view(s, NOW);	/* cutoff NOW - 7200: b@y.com (NOW - 7000) stays */
+	assert_int_equal(domain_row(v, "y.com")->deferred_given_up, 1);
+	assert_int_equal(domain_row(v, "y.com")->deferred_delivered, 0);
+	assert_int_equal(domain_row(v, "y.com")->pending, 2);
+	assert_int_equal(v->pending_given_up, 1);
+	acct_view_free(v);
+	v = acct_stats_view(s, NOW + 500);	/* cutoff NOW - 6700: b@y.com goes, c@y.com stays */
+	assert_int_equal(domain_row(v, "y.com")->deferred_given_up, 2);
+	assert_int_equal(domain_row(v, "y.com")->pending, 1);
+	assert_int_equal(vmta_row(v, "v1")->pending, 1);
+	assert_int_equal(v->pending, 1);
+	assert_int_equal(v->pending_given_up, 2);
+	assert_int_equal(v->all.deferred_given_up, 2);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
 int
 main(void)
 {
@@ -1235,6 +1340,8 @@ main(void)
 		cmocka_unit_test(acct_stats_view_is_self_contained),
 		cmocka_unit_test(acct_stats_long_names_are_capped),
 		cmocka_unit_test(acct_stats_queues_by_queue_column_and_route),
+		cmocka_unit_test(acct_stats_deferrals_followed_to_final_disposition),
+		cmocka_unit_test(acct_stats_pending_cap_and_horizon_give_up_counted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

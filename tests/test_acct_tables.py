@@ -60,6 +60,23 @@ def close(got, want, tol):
     return abs(got - want) <= max(tol["absolute_s"], want * tol["relative"])
 
 
+# The final-disposition columns, appended in this order to the domain (from 22), VirtualMTA (21)
+# and queue (31) tables; the two percentiles within the latency tolerance.
+DISPOSITION_COLS = ("deferred_delivered", "deferred_bounced", "deferred_given_up", "pending", "win_resolved",
+                    "resolved_delivered_share_bp", "resolve_p50", "resolve_p95", "delivered_remote_bounced")
+
+
+def check_disposition(problems, what, row, first, want, tol):
+    for i, k in enumerate(DISPOSITION_COLS):
+        got = row.get(first + i)
+        if k in ("resolve_p50", "resolve_p95"):
+            ok = got is not None and close(int(got), want[k], tol)
+        else:
+            ok = str(got) == str(want[k])
+        if not ok:
+            problems.append(f"{what} {k}: agent {got}, expected {want[k]}")
+
+
 def compare(env, exp, inst=1, agent=True):
     """Differences between instance inst's tables and exp; agent: the
     agent-wide record counts are exp's too (one instance)."""
@@ -72,6 +89,8 @@ def compare(env, exp, inst=1, agent=True):
     if agent:
         check("pmtaAgentAcctRecords", env.get("pmtaAgentAcctRecords.0"), exp["acct_records"])
         check("pmtaAgentAcctMalformed", env.get("pmtaAgentAcctMalformed.0"), exp["acct_malformed"])
+        check("pmtaAgentPendingRcpt", env.get("pmtaAgentPendingRcpt.0"), exp["pending"])
+        check("pmtaAgentPendingGivenUp", env.get("pmtaAgentPendingGivenUp.0"), exp["pending_given_up"])
     tol = exp["latency_tolerance"]
     ent_cols = [(4, "delivered"), (5, "bounced"), (6, "hard"), (7, "soft"), (8, "deferred"),
                 (9, "remote_bounced"), (10, "win_delivered"), (11, "win_bounced"), (12, "win_deferred"),
@@ -94,6 +113,7 @@ def compare(env, exp, inst=1, agent=True):
             first = 19 if key == "domains" else 18
             for col, k in ((first, "complaints"), (first + 1, "win_complaints"), (first + 2, "complaint_rate_bp")):
                 check(f"{key} {name} {k}", row.get(col), want[k])
+            check_disposition(problems, f"{key} {name}", row, first + 3, want, tol)
         extra = [k for k in rows if k[0].decode(errors="replace") not in
                  {index_name(n).decode(errors="replace") for n in exp[key]}]
         if extra:
@@ -116,6 +136,7 @@ def compare(env, exp, inst=1, agent=True):
         check(f"queue {name} domain", row.get(2), name.rpartition("/")[0])
         check(f"queue {name} vmta", row.get(3), name.rpartition("/")[2])
         check(f"queue {name} listed", row.get(28), 2)
+        check_disposition(problems, f"queue {name}", row, 31, want, tol)
     check("queue rows", len(queues), len(exp["queues"]))
     jobs = walk_table(env, 7, inst)
     for name, want in exp["jobs"].items():

@@ -159,6 +159,9 @@ cfg_numbers_are_range_checked(void **state)
 		{ "pmtaStatsWindow", "3601", -1 },
 		{ "pmtaMaxRows", "5000", 0 },
 		{ "pmtaMaxRows", "0", -1 },
+		{ "pmtaMaxPending", "2000000", 0 },
+		{ "pmtaMaxPending", "0", -1 },
+		{ "pmtaMaxPending", "16000001", -1 },
 		{ "pmtaTrapRateLimit", "10", 0 },
 		{ "pmtaApiMaxBody", "1048576", 0 },
 		{ "pmtaApiMaxBody", "10", -1 },
@@ -258,6 +261,13 @@ cfg_threshold_scope_forms(void **state)
 	    "warn=0.1% crit=0.3%", err), 0);
 	assert_string_equal(c->th[9].scope_name, "yahoo.rollup/vmta18");
 	assert_int_equal(c->th[6].crit, 150);
+	/* Deferred recipients not resolved yet: a count, in every scope, from the accounting files. */
+	assert_int_equal(parse(c, "pmtaThreshold", "p1 pendingRcpt domain:* warn=5000 crit=20000", err), 0);
+	assert_int_equal(c->th[10].metric, CFG_METRIC_PENDING_RCPT);
+	assert_int_equal(c->th[10].warn, 5000);
+	assert_false(cfg_metric_is_rate(CFG_METRIC_PENDING_RCPT));
+	assert_true(cfg_metric_is_acct(CFG_METRIC_PENDING_RCPT));
+	assert_string_equal(cfg_metric_name(CFG_METRIC_PENDING_RCPT), "pendingRcpt");
 }
 
 /* The statistics keep the longest window that applies to an instance, no more. */
@@ -325,7 +335,7 @@ cfg_threshold_rejects_mistakes(void **state)
 		{ "r bounceRate queue:/ warn=3% crit=5%", "scope 'queue:/' names no queue" },
 		{ "r nosuch instance warn=1 crit=2",
 		  "unknown metric 'nosuch': queuedRcpt, bounceRate, hardBounceRate, deferralRate, "
-		  "complaintRate, latencyP95, connUtilization, apiDown, acctStalled" },
+		  "complaintRate, latencyP95, connUtilization, apiDown, acctStalled, pendingRcpt" },
 		{ "r connUtilization queue:x/y warn=80 crit=90",
 		  "metric connUtilization cannot apply to scope 'queue:x/y'" },
 		{ "r complaintRate instance warn=0.1 crit=0.3%",

@@ -11,6 +11,10 @@
  *                              memory over the last hour, DOMAINS distinct
  *                              domains; prints records/s and the memory the
  *                              tables take (RSS after minus RSS before)
+ *   bench_acct --pending N     N recipients deferred (t records, distinct
+ *                              recipients, none resolved) into the
+ *                              statistics: the RSS they cost, and the count
+ *                              followed and given up (pmtaMaxPending default)
  *
  * A benchmark prints figures; it asserts nothing about speed.
  */
@@ -124,6 +128,51 @@ stats_only(long n, long domains)
 	return 0;
 }
 
+/* The memory of following n deferred recipients: RSS after minus RSS before. */
+static int
+pending_only(long n)
+{
+	struct acct_stats_config sc = { .window = 900, .horizon = 900, .max_rows = 1000000, .idle_drop = 86400 };
+	struct acct_stats *st = acct_stats_new(&sc);
+	int64_t now = (int64_t)time(NULL);
+	struct acct_record r;
+	struct acct_view *v;
+	char rcpt[64];
+	long i, rss0, rss1;
+	double t0, t1;
+
+	if (!st)
+		return 1;
+	acct_stats_set_now(st, now);
+	memset(&r, 0, sizeof(r));
+	r.type = field_of("t");
+	r.orig = field_of("bounce@sender.example");
+	r.dsn_status = field_of("4.7.0 (other or undefined security status)");
+	r.vmta = field_of("vmta1");
+	r.queue = field_of("gmail.com/vmta1");
+	rss0 = rss_kib();
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		r.rcpt.len = (size_t)snprintf(rcpt, sizeof(rcpt), "user%ld@gmail.com", i);
+		r.rcpt.p = rcpt;
+		r.time_logged = now - 3600 + (i % 3600);
+		r.time_queued = r.time_logged - 60;
+		acct_stats_add(st, &r);
+	}
+	t1 = now_s();
+	rss1 = rss_kib();
+	v = acct_stats_view(st, now);
+	if (!v)
+		return 1;
+	printf("bench_acct: %ld deferred recipients in %.3f s: %llu followed, %llu given up; "
+	    "RSS %+ld KiB (%.1f bytes each)\n", n, t1 - t0, (unsigned long long)v->pending,
+	    (unsigned long long)v->pending_given_up, rss1 - rss0,
+	    v->pending ? (rss1 - rss0) * 1024.0 / (double)v->pending : 0.0);
+	acct_view_free(v);
+	acct_stats_free(st);
+	return 0;
+}
+
 static void
 on_record(void *arg, const struct acct_record *r)
 {
@@ -199,9 +248,11 @@ main(int argc, char **argv)
 		return make_file(argv[2], atol(argv[3]), argc > 4 ? atol(argv[4]) : 5000) ? 1 : 0;
 	if (argc == 4 && strcmp(argv[1], "--stats") == 0 && atol(argv[2]) > 0 && atol(argv[3]) > 0)
 		return stats_only(atol(argv[2]), atol(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "--pending") == 0 && atol(argv[2]) >= 0)
+		return pending_only(atol(argv[2]));
 	if (argc != 2 || stat(argv[1], &sb) < 0) {
 		fprintf(stderr, "usage: bench_acct FILE | bench_acct --make FILE N [DOMAINS] | "
-		    "bench_acct --stats N DOMAINS\n");
+		    "bench_acct --stats N DOMAINS | bench_acct --pending N\n");
 		return 2;
 	}
 	/* The tailer takes a glob; a plain path is a glob matching itself. */

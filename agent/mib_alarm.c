@@ -11,10 +11,12 @@ mib_alarm_table_build(struct mib_state *st, const struct alarm_engine *e)
 	const struct alarm *const *a;
 	size_t n = alarm_engine_list(e, &a), i;
 	struct snap_table *t = &st->alarms;
-	struct snap_row *rows = calloc(n ? n : 1, sizeof(*rows));
+	struct snap_table fresh = { 0 };
+	struct snap_row *rows;
 
-	if (!rows)
+	if (snap_table_alloc(&fresh, n, PMTA_ALARM_COL_LAST + 1) < 0)
 		return -1;
+	rows = fresh.row;
 	for (i = 0; i < n; i++) {
 		rows[i].scope = a[i]->index;
 		rows[i].name = a[i]->rule;
@@ -26,8 +28,8 @@ mib_alarm_table_build(struct mib_state *st, const struct alarm_engine *e)
 		rows[i].col[PMTA_ALARM_THRESHOLD] = a[i]->threshold;
 		rows[i].col[SNAP_ALARM_RAISED_AT] = (uint64_t)a[i]->raised_at;
 	}
-	free(t->row);
-	t->row = rows;
+	snap_table_free(t);
+	*t = fresh;
 	t->n = n;
 	st->active_alarms = (uint32_t)n;
 	return snap_table_index_by_scope(t);
@@ -39,11 +41,7 @@ mib_threshold_table_build(struct mib_state *st, const struct cfg *c)
 	struct snap_table *t = &st->thresholds;
 	size_t i;
 
-	mib_rows_clear(&t->idx);
-	free(t->row);
-	t->n = 0;
-	t->row = calloc(c->n_th ? c->n_th : 1, sizeof(*t->row));
-	if (!t->row)
+	if (snap_table_alloc(t, c->n_th, PMTA_THRESHOLD_COL_LAST + 1) < 0)
 		return -1;
 	for (i = 0; i < c->n_th; i++) {
 		const struct cfg_threshold *th = &c->th[i];
@@ -64,12 +62,6 @@ mib_threshold_table_build(struct mib_state *st, const struct cfg *c)
 void
 mib_alarm_tables_clear(struct mib_state *st)
 {
-	free(st->alarms.row);
-	mib_rows_clear(&st->alarms.idx);
-	st->alarms.row = NULL;
-	st->alarms.n = 0;
-	free(st->thresholds.row);
-	mib_rows_clear(&st->thresholds.idx);
-	st->thresholds.row = NULL;
-	st->thresholds.n = 0;
+	snap_table_free(&st->alarms);
+	snap_table_free(&st->thresholds);
 }

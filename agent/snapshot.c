@@ -17,10 +17,8 @@ snapshot_free(struct snap_instance *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < SNAP_NTABLES; i++) {
-		mib_rows_clear(&s->tab[i].idx);
-		free(s->tab[i].row);
-	}
+	for (i = 0; i < SNAP_NTABLES; i++)
+		snap_table_free(&s->tab[i]);
 	for (i = 0; i < (int)s->n_metrics; i++)
 		free(s->metrics[i].subject);
 	free(s->metrics);
@@ -150,8 +148,7 @@ merge_items(struct snap_row *rows, size_t *n, const struct api_list *l, unsigned
 		struct snap_row *r;
 
 		if (!*s) {
-			r = &rows[*n];
-			memset(r, 0, sizeof(*r));
+			r = &rows[*n];	/* fresh from snap_table_alloc(): zero */
 			r->name = it[i].name;
 			*s = ++*n;
 		}
@@ -197,8 +194,7 @@ merge_queues(struct snap_row *rows, size_t *n, const struct api_list *l)
 		if (*s && rows[*s - 1].col[PMTA_QUEUE_LISTED] == PMTA_TRUTH_TRUE)
 			continue;	/* listed twice: the page's first entry stands */
 		if (!*s) {
-			r = &rows[*n];
-			memset(r, 0, sizeof(*r));
+			r = &rows[*n];	/* fresh from snap_table_alloc(): zero */
 			r->name = q[i].name;
 			r->name2 = q[i].vmta;
 			r->text2 = q[i].domain;
@@ -265,11 +261,65 @@ domain_display(struct snap_instance *s)
 	return 0;
 }
 
-static int
-table_alloc(struct snap_table *t, size_t n)
+size_t
+snap_width(enum snap_tab tab)
 {
-	t->row = calloc(n ? n : 1, sizeof(*t->row));
-	return t->row ? 0 : -1;
+	static const size_t last[SNAP_NTABLES] = {
+		[SNAP_CONN] = PMTA_CONN_COL_LAST, [SNAP_DOMAIN] = PMTA_DOMAIN_COL_LAST,
+		[SNAP_VMTA] = PMTA_VMTA_COL_LAST, [SNAP_JOB] = PMTA_JOB_COL_LAST,
+		[SNAP_BOUNCE] = PMTA_BOUNCE_COL_LAST, [SNAP_DEFERRAL] = PMTA_DEFERRAL_COL_LAST,
+		[SNAP_LATENCY] = PMTA_LATENCY_COL_LAST, [SNAP_REJECTION] = PMTA_REJECTION_COL_LAST,
+		[SNAP_COMPLAINT] = PMTA_COMPLAINT_COL_LAST, [SNAP_QUEUE] = PMTA_QUEUE_COL_LAST,
+	};
+
+	return last[tab] + 1;
+}
+
+int
+snap_table_alloc(struct snap_table *t, size_t n, size_t width)
+{
+	size_t i;
+
+	snap_table_free(t);
+	if (!n)
+		n = 1;
+	t->row = calloc(n, sizeof(*t->row));
+	t->cols = calloc(n, width * sizeof(*t->cols));
+	if (!t->row || !t->cols) {
+		snap_table_free(t);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		t->row[i].col = t->cols + i * width;
+	t->width = width;
+	return 0;
+}
+
+void
+snap_table_free(struct snap_table *t)
+{
+	mib_rows_clear(&t->idx);
+	free(t->row);
+	free(t->cols);
+	t->row = NULL;
+	t->cols = NULL;
+	t->n = t->width = 0;
+}
+
+void
+snap_row_clear(struct snap_row *r, size_t width)
+{
+	uint64_t *col = r->col;
+
+	memset(r, 0, sizeof(*r));
+	memset(col, 0, width * sizeof(*col));
+	r->col = col;
+}
+
+static int
+table_alloc(struct snap_instance *s, enum snap_tab tab, size_t n)
+{
+	return snap_table_alloc(&s->tab[tab], n, snap_width(tab));
 }
 
 static int
@@ -339,16 +389,16 @@ snapshot_build(struct snap_source *src)
 	if (!s->name || !s->public_url)
 		goto fail;
 
-	if (table_alloc(&s->tab[SNAP_CONN], 2) < 0)
+	if (table_alloc(s, SNAP_CONN, 2) < 0)
 		goto fail;
 	conn_rows(&s->tab[SNAP_CONN], &s->api->st);
 
 	if (av)
 		snapshot_acct_counts(av, &n_dom, &n_vmta, &n_job, &n_queue);
-	if (table_alloc(&s->tab[SNAP_DOMAIN], n_dom + lists[API_DOMAINS]->n) < 0 ||
-	    table_alloc(&s->tab[SNAP_VMTA], n_vmta + lists[API_VMTAS]->n) < 0 ||
-	    table_alloc(&s->tab[SNAP_JOB], n_job + lists[API_JOBS]->n) < 0 ||
-	    table_alloc(&s->tab[SNAP_QUEUE], n_queue + lists[API_QUEUES]->n) < 0)
+	if (table_alloc(s, SNAP_DOMAIN, n_dom + lists[API_DOMAINS]->n) < 0 ||
+	    table_alloc(s, SNAP_VMTA, n_vmta + lists[API_VMTAS]->n) < 0 ||
+	    table_alloc(s, SNAP_JOB, n_job + lists[API_JOBS]->n) < 0 ||
+	    table_alloc(s, SNAP_QUEUE, n_queue + lists[API_QUEUES]->n) < 0)
 		goto fail;
 	if (av && snapshot_acct_rows(s, av) < 0)
 		goto fail;

@@ -14,8 +14,6 @@
 #include "mib_index.h"
 #include "mib_oids.h"
 
-#define SNAP_COLS 40		/* enough for the widest table (queue: 39) */
-
 /*
  * A row of any table but the instance table. Numeric columns are kept by MIB column number, so the
  * MIB side needs no per-table struct; the strings point into data the
@@ -31,7 +29,9 @@ struct snap_row {
 	const char *text2;	/* a second one (rejection category; a queue's
 				 * domain part) */
 	uint32_t scope;		/* integer index (latency scope, connection direction) */
-	uint64_t col[SNAP_COLS];
+	uint64_t *col;		/* by MIB column number, the table's width of them: in
+				 * the table's one block, so that a narrow table's rows
+				 * do not pay for the widest table's columns */
 };
 
 /*
@@ -47,14 +47,29 @@ struct snap_row {
 
 struct snap_table {
 	struct snap_row *row;
-	size_t n;
+	uint64_t *cols;		/* every row's columns, width each */
+	size_t n, width;
 	struct mib_rows idx;	/* over row[], in walk order */
 };
+
+/*
+ * Room for n rows (at least one) of width columns each, all zero, every
+ * row's col pointing at its own; frees what t held. -1 on no memory (t
+ * empty then).
+ */
+int snap_table_alloc(struct snap_table *t, size_t n, size_t width);
+void snap_table_free(struct snap_table *t);
+
+/* Zeroes a row of a table of this width, keeping (and zeroing) its columns. */
+void snap_row_clear(struct snap_row *r, size_t width);
 
 enum snap_tab {
 	SNAP_CONN, SNAP_DOMAIN, SNAP_VMTA, SNAP_JOB, SNAP_BOUNCE, SNAP_DEFERRAL,
 	SNAP_LATENCY, SNAP_REJECTION, SNAP_COMPLAINT, SNAP_QUEUE, SNAP_NTABLES
 };
+
+/* Columns a row of the table holds: its MIB table's last column + 1. */
+size_t snap_width(enum snap_tab tab);
 
 /* A value of an accounting-based threshold metric, computed by the collector
  * over the rule's own window (rates, latency). */

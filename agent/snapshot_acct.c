@@ -63,8 +63,7 @@ entity_row(struct snap_row *r, const struct acct_entity_row *e, unsigned first,
 	};
 	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	r->name = e->name;
+	r->name = e->name;	/* r is fresh from snap_table_alloc(): zero */
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		r->col[first + i] = v[i];
 	r->col[col_complaints] = e->complaints;
@@ -85,8 +84,7 @@ queue_row(struct snap_row *r, const struct acct_queue_row *q)
 static void
 latency_row(struct snap_row *r, uint32_t scope, const struct acct_entity_row *e)
 {
-	memset(r, 0, sizeof(*r));
-	r->scope = scope;
+	r->scope = scope;	/* r is fresh from snap_table_alloc(): zero */
 	r->name = e->name;
 	r->col[PMTA_LATENCY_COUNT] = e->latency_count;
 	r->col[PMTA_LATENCY_WIN_COUNT] = e->latency_win_count;
@@ -102,8 +100,7 @@ rejection_rows(struct snap_table *t, const struct acct_view *av)
 {
 	size_t i;
 
-	t->row = calloc(av->n_rejections ? av->n_rejections : 1, sizeof(*t->row));
-	if (!t->row)
+	if (snap_table_alloc(t, av->n_rejections, snap_width(SNAP_REJECTION)) < 0)
 		return -1;
 	for (i = 0; i < av->n_rejections; i++) {
 		const struct acct_rejection_row *j = &av->rejections[i];
@@ -126,8 +123,7 @@ complaint_rows(struct snap_table *t, const struct acct_view *av)
 {
 	size_t i;
 
-	t->row = calloc(av->n_complaints ? av->n_complaints : 1, sizeof(*t->row));
-	if (!t->row)
+	if (snap_table_alloc(t, av->n_complaints, snap_width(SNAP_COMPLAINT)) < 0)
 		return -1;
 	for (i = 0; i < av->n_complaints; i++) {
 		struct snap_row *r = &t->row[t->n++];
@@ -165,7 +161,6 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	for (i = 0; i < av->n_jobs; i++) {
 		struct snap_row *r = &t->row[t->n++];
 
-		memset(r, 0, sizeof(*r));
 		r->name = av->jobs[i].name;
 		r->col[PMTA_JOB_DELIVERED] = av->jobs[i].delivered;
 		r->col[PMTA_JOB_BOUNCED] = av->jobs[i].bounced;
@@ -176,8 +171,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	}
 
 	t = &s->tab[SNAP_BOUNCE];
-	t->row = calloc(av->n_bounces ? av->n_bounces : 1, sizeof(*t->row));
-	if (!t->row)
+	if (snap_table_alloc(t, av->n_bounces, snap_width(SNAP_BOUNCE)) < 0)
 		return -1;
 	for (i = 0; i < av->n_bounces; i++) {
 		struct snap_row *r = &t->row[t->n++];
@@ -190,8 +184,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	}
 
 	t = &s->tab[SNAP_DEFERRAL];
-	t->row = calloc(av->n_deferrals ? av->n_deferrals : 1, sizeof(*t->row));
-	if (!t->row)
+	if (snap_table_alloc(t, av->n_deferrals, snap_width(SNAP_DEFERRAL)) < 0)
 		return -1;
 	for (i = 0; i < av->n_deferrals; i++) {
 		struct snap_row *r = &t->row[t->n++];
@@ -211,8 +204,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */
 	t = &s->tab[SNAP_LATENCY];
 	n = 1 + av->n_domains + av->n_vmtas;
-	t->row = calloc(n, sizeof(*t->row));
-	if (!t->row)
+	if (snap_table_alloc(t, n, snap_width(SNAP_LATENCY)) < 0)
 		return -1;
 	latency_row(&t->row[t->n++], PMTA_SCOPE_ALL, &av->all);
 	for (i = 0; i < av->n_domains; i++)

@@ -1,6 +1,8 @@
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <net-snmp/net-snmp-config.h>
@@ -626,20 +628,46 @@ agentx_packet(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu, void *
 	return 1;
 }
 
+/*
+ * net-snmp's Unix-socket receive calls getsockname() and allocates a copy
+ * of the address at every read, though a connected stream's peer cannot
+ * change and its send ignores the address: one more syscall per round trip.
+ * This reads the same bytes without either.
+ */
+static int
+agentx_unix_recv(netsnmp_transport *t, void *buf, int size, void **opaque, int *olength)
+{
+	ssize_t rc;
+
+	*opaque = NULL;
+	*olength = 0;
+	do
+		rc = recv(t->sock, buf, (size_t)size, MSG_DONTWAIT);
+	while (rc < 0 && errno == EINTR);
+	return (int)rc;
+}
+
 /* Each new AgentX session (the first and every reconnection) gets agentx_packet. */
 static int
 agentx_hook(int major, int minor, void *server_arg, void *client_arg)
 {
+	static const oid unix_domain[] = { 1, 3, 6, 1, 2, 1, 100, 1, 13 };	/* transportDomainLocal */
 	netsnmp_session *sess = server_arg;
+	netsnmp_transport *t;
 
 	(void)major;
 	(void)minor;
 	(void)client_arg;
-	if (sess && sess->version == AGENTX_VERSION_1 && sess->callback &&
-	    sess->callback != agentx_packet) {
+	if (!sess || sess->version != AGENTX_VERSION_1)
+		return 0;
+	if (sess->callback && sess->callback != agentx_packet) {
 		agentx_next = sess->callback;
 		sess->callback = agentx_packet;
 	}
+	t = snmp_sess_transport(snmp_sess_pointer(sess));
+	if (t && (t->flags & NETSNMP_TRANSPORT_FLAG_STREAM) &&
+	    snmp_oid_compare(t->domain, t->domain_length, unix_domain, OID_LENGTH(unix_domain)) == 0)
+		t->f_recv = agentx_unix_recv;
 	return 0;
 }
 

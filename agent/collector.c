@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,12 @@ publish(struct collector *col)
 		counters_jumped(col);
 	src.counters_wall_ms = col->counters_wall_ms;
 	src.counters_ms = col->counters_ms;
+	/*
+	 * The snapshot the SNMP thread freed last leaves its pages in glibc's
+	 * arenas as free chunks (with 100,000 domains, 435 MB RSS of which
+	 * 160 MB free): give them back before building the next one.
+	 */
+	malloc_trim(0);
 	if (col->reader) {
 		metrics_compute(col, &src);
 		src.acct = acct_stats_view(col->stats, src.now);

@@ -1,11 +1,14 @@
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
 
 #include "base.h"
 #include "log.h"
@@ -433,24 +436,24 @@ static struct mib_table tables[] = {
 /* --- lookups ----------------------------------------------------------- */
 
 static void
-answer(netsnmp_request_info *req, const struct mib_val *v)
+answer(netsnmp_variable_list *vb, const struct mib_val *v)
 {
 	switch (v->type) {
 	case ASN_COUNTER64: {
 		struct counter64 c = { .high = v->u >> 32, .low = v->u & 0xffffffffu };
 
-		snmp_set_var_typed_value(req->requestvb, ASN_COUNTER64, &c, sizeof(c));
+		snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof(c));
 		break;
 	}
 	case ASN_INTEGER: {
 		long l = (long)v->i;
 
-		snmp_set_var_typed_value(req->requestvb, ASN_INTEGER, &l, sizeof(l));
+		snmp_set_var_typed_value(vb, ASN_INTEGER, &l, sizeof(l));
 		break;
 	}
 	case ASN_OCTET_STR: {
 		if (v->len) {
-			snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->bin, v->len);
+			snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->bin, v->len);
 			break;
 		}
 		/*
@@ -462,23 +465,23 @@ answer(netsnmp_request_info *req, const struct mib_val *v)
 		if (n > 255)
 			for (n = 255; n > 0 && ((unsigned char)v->s[n] & 0xc0) == 0x80; n--)
 				;
-		snmp_set_var_typed_value(req->requestvb, ASN_OCTET_STR, v->s, n);
+		snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->s, n);
 		break;
 	}
 	default: {
 		u_long u = (u_long)v->u;
 
-		snmp_set_var_typed_value(req->requestvb, v->type, &u, sizeof(u));
+		snmp_set_var_typed_value(vb, v->type, &u, sizeof(u));
 		break;
 	}
 	}
 }
 
-static void
-set_result_oid(const struct mib_table *t, netsnmp_request_info *req, const struct mib_hit *hit)
+/* The OID of a hit's cell into o (MAX_OID_LEN); returns its length. */
+static size_t
+cell_oid(const struct mib_table *t, const struct mib_hit *hit, oid *o)
 {
 	const struct mib_row *row = hit->row;
-	oid o[MAX_OID_LEN];
 	size_t n = t->oid_len, k;
 
 	memcpy(o, t->oid, n * sizeof(oid));
@@ -487,9 +490,17 @@ set_result_oid(const struct mib_table *t, netsnmp_request_info *req, const struc
 	if (hit->si)
 		o[n++] = hit->si->index;
 	/* Rows indexed by the instance alone have no idx (NULL). */
-	for (k = 0; k < row->idx_len; k++)
+	for (k = 0; k < row->idx_len && n < MAX_OID_LEN; k++)
 		o[n++] = row->idx[k];
-	snmp_set_var_objid(req->requestvb, o, n);
+	return n;
+}
+
+static void
+set_result_oid(const struct mib_table *t, netsnmp_variable_list *vb, const struct mib_hit *hit)
+{
+	oid o[MAX_OID_LEN];
+
+	snmp_set_var_objid(vb, o, cell_oid(t, hit, o));
 }
 
 static int
@@ -521,14 +532,14 @@ table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 				continue;
 			}
 			t->value(state, hit.si, hit.row, hit.col, &v);
-			answer(req, &v);
+			answer(req->requestvb, &v);
 			break;
 		case MODE_GETNEXT:
 			if (!mib_lookup_next(state, &t->lk, ti->colnum, idx, idx_len, &hit))
 				continue;	/* past the table: the agent tries the next subtree */
 			t->value(state, hit.si, hit.row, hit.col, &v);
-			set_result_oid(t, req, &hit);
-			answer(req, &v);
+			set_result_oid(t, req->requestvb, &hit);
+			answer(req->requestvb, &v);
 			break;
 		default:
 			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
@@ -536,6 +547,196 @@ table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 		}
 	}
 	return SNMP_ERR_NOERROR;
+}
+
+/* --- AgentX requests answered directly ------------------------------- */
+
+/*
+ * net-snmp's subagent passes every AgentX request to its agent core through
+ * an internal callback transport (two pipe writes, two reads and two more
+ * select() calls per round trip), then down the handler chain and the table
+ * helper per varbind. snmpd's master turns a GETBULK into one GETNEXT round
+ * trip per repetition, so that cost is paid per varbind of a walk. A GET or
+ * GETNEXT whose varbinds all fall in our tables is answered here instead, on
+ * the AgentX session, by the same lookups and values as table_handler();
+ * anything else (the scalars, GETBULK, SET, a non-default context, pings,
+ * responses, a disconnect) goes on to net-snmp's own callback.
+ */
+#define AGENTX_VERSION_1 193	/* RFC 2741 version 1, as net-snmp numbers it */
+#define AGENTX_MSG_GET 5
+#define AGENTX_MSG_GETNEXT 6
+#define AGENTX_MSG_RESPONSE 18
+
+static netsnmp_callback agentx_next;	/* net-snmp's handle_agentx_packet */
+
+/* The table whose subtree holds name, or NULL. */
+static const struct mib_table *
+table_of(const oid *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < N_TABLES; i++)
+		if (len >= tables[i].oid_len &&
+		    memcmp(name, tables[i].oid, tables[i].oid_len * sizeof(oid)) == 0)
+			return &tables[i];
+	return NULL;
+}
+
+/*
+ * Where name lies in table t: -1 before its first cell, 1 after its last,
+ * 0 in a column (*col, then the index in idx) of the entry.
+ */
+static int
+cell_of(const struct mib_table *t, const oid *name, size_t len, unsigned *col,
+	uint32_t *idx, size_t *idx_len)
+{
+	size_t n = t->oid_len, k;
+
+	*col = 0;
+	*idx_len = 0;
+	if (len == n || (name[n] == 1 && len == n + 1))
+		return -1;
+	if (name[n] != 1)
+		return name[n] < 1 ? -1 : 1;
+	if (name[n + 1] > t->lk.col_last)
+		return 1;
+	*col = (unsigned)name[n + 1];
+	*idx_len = len - n - 2;
+	/* SNMP's sub-identifiers are 32-bit: the clamp only guards. */
+	for (k = 0; k < *idx_len; k++)
+		idx[k] = base_sat32(name[n + 2 + k]);
+	return 0;
+}
+
+/* One GET or GETNEXT varbind of table t, answered in place. */
+static void
+agentx_answer(const struct mib_table *t, netsnmp_variable_list *vb, bool next)
+{
+	static const oid null_oid[] = { 0, 0 };
+	uint32_t idx[MAX_OID_LEN] = { 0 };
+	oid end[MAX_OID_LEN], o[MAX_OID_LEN];
+	size_t idx_len, end_len = 0, n;
+	struct mib_val v = { 0 };
+	struct mib_hit hit;
+	unsigned col;
+	int where = cell_of(t, vb->name, vb->name_length, &col, idx, &idx_len);
+	bool found = false;
+
+	if (!next) {
+		if (where != 0 || col < t->lk.col_first)
+			snmp_set_var_typed_value(vb, SNMP_NOSUCHOBJECT, NULL, 0);
+		else if (!mib_lookup_get(state, &t->lk, col, idx, idx_len, &hit))
+			snmp_set_var_typed_value(vb, SNMP_NOSUCHINSTANCE, NULL, 0);
+		else {
+			t->value(state, hit.si, hit.row, hit.col, &v);
+			answer(vb, &v);
+		}
+		return;
+	}
+	/* The search range: [name, end) or (name, end); a null end has no bound. */
+	if (vb->val.objid && vb->val_len / sizeof(oid) <= MAX_OID_LEN) {
+		end_len = vb->val_len / sizeof(oid);
+		memcpy(end, vb->val.objid, end_len * sizeof(oid));
+		if (snmp_oid_compare(end, end_len, null_oid, OID_LENGTH(null_oid)) == 0)
+			end_len = 0;
+	}
+	if (where == 0 && vb->type == ASN_PRIV_INCL_RANGE)
+		found = mib_lookup_get(state, &t->lk, col, idx, idx_len, &hit);
+	if (!found && where <= 0)
+		found = mib_lookup_next(state, &t->lk, col, idx, idx_len, &hit);
+	if (found) {
+		n = cell_oid(t, &hit, o);
+		found = end_len == 0 || snmp_oid_compare(o, n, end, end_len) < 0;
+	}
+	if (!found) {
+		/* RFC 2741 7.2.3.2: the starting OID, with endOfMibView. */
+		snmp_set_var_typed_value(vb, SNMP_ENDOFMIBVIEW, NULL, 0);
+		return;
+	}
+	snmp_set_var_objid(vb, o, n);
+	t->value(state, hit.si, hit.row, hit.col, &v);
+	answer(vb, &v);
+}
+
+/* The AgentX session's callback: see the comment above AGENTX_VERSION_1. */
+static int
+agentx_packet(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+	netsnmp_variable_list *vb, *vars;
+	netsnmp_pdu *r;
+
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE || !pdu || !state ||
+	    (pdu->command != AGENTX_MSG_GET && pdu->command != AGENTX_MSG_GETNEXT) ||
+	    pdu->contextNameLen != 0)
+		return agentx_next(op, sess, reqid, pdu, magic);
+	for (vb = pdu->variables; vb; vb = vb->next_variable)
+		if (!table_of(vb->name, vb->name_length))
+			return agentx_next(op, sess, reqid, pdu, magic);
+	/* The response is the request's header with its own varbinds, answered. */
+	vars = pdu->variables;
+	pdu->variables = NULL;
+	r = snmp_clone_pdu(pdu);
+	pdu->variables = vars;
+	if (!r)
+		return agentx_next(op, sess, reqid, pdu, magic);
+	r->variables = vars;
+	pdu->variables = NULL;
+	/* As net-snmp's callback does: a request shows the master is alive. */
+	if (sess->securityModel != SNMP_DEFAULT_SECMODEL)
+		snmp_alarm_reset((unsigned)sess->securityModel);
+	for (vb = r->variables; vb; vb = vb->next_variable)
+		agentx_answer(table_of(vb->name, vb->name_length), vb,
+		    pdu->command == AGENTX_MSG_GETNEXT);
+	r->command = AGENTX_MSG_RESPONSE;
+	r->version = sess->version;
+	r->errstat = SNMP_ERR_NOERROR;
+	r->errindex = 0;
+	if (!snmp_send(sess, r))
+		snmp_free_pdu(r);
+	return 1;
+}
+
+/*
+ * net-snmp's Unix-socket receive calls getsockname() and allocates a copy
+ * of the address at every read, though a connected stream's peer cannot
+ * change and its send ignores the address: one more syscall per round trip.
+ * This reads the same bytes without either.
+ */
+static int
+agentx_unix_recv(netsnmp_transport *t, void *buf, int size, void **opaque, int *olength)
+{
+	ssize_t rc;
+
+	*opaque = NULL;
+	*olength = 0;
+	do
+		rc = recv(t->sock, buf, (size_t)size, MSG_DONTWAIT);
+	while (rc < 0 && errno == EINTR);
+	return (int)rc;
+}
+
+/* Each new AgentX session (the first and every reconnection) gets agentx_packet. */
+static int
+agentx_hook(int major, int minor, void *server_arg, void *client_arg)
+{
+	static const oid unix_domain[] = { 1, 3, 6, 1, 2, 1, 100, 1, 13 };	/* transportDomainLocal */
+	netsnmp_session *sess = server_arg;
+	netsnmp_transport *t;
+
+	(void)major;
+	(void)minor;
+	(void)client_arg;
+	if (!sess || sess->version != AGENTX_VERSION_1)
+		return 0;
+	if (sess->callback && sess->callback != agentx_packet) {
+		agentx_next = sess->callback;
+		sess->callback = agentx_packet;
+	}
+	t = snmp_sess_transport(snmp_sess_pointer(sess));
+	if (t && (t->flags & NETSNMP_TRANSPORT_FLAG_STREAM) &&
+	    snmp_oid_compare(t->domain, t->domain_length, unix_domain, OID_LENGTH(unix_domain)) == 0)
+		t->f_recv = agentx_unix_recv;
+	return 0;
 }
 
 /* --- scalars ----------------------------------------------------------- */
@@ -603,7 +804,7 @@ scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *regin
 			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
 			continue;
 		}
-		answer(req, &v);
+		answer(req->requestvb, &v);
 	}
 	return SNMP_ERR_NOERROR;
 }
@@ -617,6 +818,8 @@ mib_register(struct mib_state *st)
 	size_t i, k;
 
 	state = st;
+	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
+	    agentx_hook, NULL);
 	scalar_reg = netsnmp_create_handler_registration("pmtaAgent", scalar_handler, agent_oid,
 	    OID_LENGTH(agent_oid), HANDLER_CAN_RONLY);
 	if (!scalar_reg || netsnmp_register_scalar_group(scalar_reg, PMTA_AGENT_VERSION,
@@ -668,4 +871,6 @@ mib_unregister(void)
 	if (scalar_reg)
 		netsnmp_unregister_handler(scalar_reg);
 	scalar_reg = NULL;
+	snmp_unregister_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
+	    agentx_hook, NULL, 1);
 }

@@ -141,6 +141,7 @@ def import_and_host(w):
     after = zbx.api("configuration.export", {"format": "yaml", "options": {"templates": [tpl[0]["templateid"]]}})
     strip = lambda y: "\n".join(l for l in y.splitlines() if not l.startswith("  date:"))  # noqa: E731
     assert strip(before) == strip(after), "a second import changed the template"
+    w.templateid = tpl[0]["templateid"]
     group = zbx.api("hostgroup.get", {"filter": {"name": ["Templates/Applications"]}})[0]["groupid"]
     w.hostid = zbx.api("host.create", {
         "host": "mail1", "groups": [{"groupid": group}], "templates": [{"templateid": tpl[0]["templateid"]}],
@@ -195,6 +196,27 @@ def test_template_in_a_real_zabbix():
         print(f"# {len(items)} items for {N_DOMAINS + 1} accounting domains ({len(doms)} discovered, "
               f"{per_domain} items each), {len([i for i in items if i['key_'].startswith('pmta.queue.')])} queue items",
               flush=True)
+
+        # Graphs of the rows discovered; the template's dashboard shows graph
+        # prototypes of the template.
+        want_graphs = {"Instance mta1: recipients per second", "Domain bounce.example (mta1): outcomes per second",
+                       "Queue bounce.example/vmta1 (mta1): delivery latency",
+                       "Queue gmail.com/vmta1 (mta1): recipients queued",
+                       "VirtualMTA vmta1 (mta1): bounce, deferral and complaint rates",
+                       "Job job-0 (mta1): outcomes per second"}
+
+        def graphs_made():   # the LLD worker makes a row's graphs after its items
+            got = {g["name"] for g in w.zbx.api("graph.get", {"hostids": [w.hostid], "output": ["name"]})}
+            return want_graphs <= got
+        wait_for(graphs_made, 60, f"the graphs {sorted(want_graphs)}", interval=2)
+        protos = {g["graphid"] for g in w.zbx.api("graphprototype.get", {"templateids": [w.templateid],
+                                                                          "output": ["graphid"]})}
+        dash = w.zbx.api("templatedashboard.get", {"templateids": [w.templateid], "selectPages": "extend",
+                                                   "output": ["name"]})
+        assert [d["name"] for d in dash] == ["PowerMTA overview"], dash
+        shown = [f["value"] for p in dash[0]["pages"] for wd in p["widgets"] for f in wd["fields"]
+                 if f["name"] == "graphid"]
+        assert len(dash[0]["pages"]) == 4 and shown and set(shown) <= protos, (len(dash[0]["pages"]), shown)
 
         # Every SNMP item gets a value (rates need two polls), none is unsupported.
         snmp = [i["itemid"] for i in items if i["type"] == "20" and i["status"] == "0"]

@@ -46,7 +46,8 @@ def domain(i):
 def accounting(path, now):
     """Deliveries to N_DOMAINS domains through two VirtualMTAs, d{i} getting
     i+1 of them (so the busiest are known); bounce.example, among the 20
-    busiest, bounces half its mail (its rate triggers fire)."""
+    busiest, bounces half its mail (its rate triggers fire); dead.example only
+    bounces."""
     tl = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 30))
     tq = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 90))
     ok = "2.0.0 (success),smtp;250 ok,"
@@ -63,6 +64,9 @@ def accounting(path, now):
         for k in range(100):
             typ, st = ("b", bad) if k % 2 else ("d", ok)
             f.write(f"{typ},{tl},{tq},u{k}@bounce.example,{st},vmta1,job-0,bounce.example/vmta1\r\n")
+            n += 1
+        for k in range(5):     # a domain that only bounces
+            f.write(f"b,{tl},{tq},u{k}@dead.example,{bad},vmta1,job-1,dead.example/vmta1\r\n")
             n += 1
         for k in range(3):
             f.write(f"t,{tl},{tq},late{k}@bounce.example,{late},vmta1,job-0,bounce.example/vmta1\r\n")
@@ -187,13 +191,15 @@ def test_template_in_a_real_zabbix():
         # Row items are named by the instance's name, never its number.
         rows = [i for i in items if i["flags"] == "4" and not i["key_"].startswith("pmta.instance.")]
         assert rows and all("(mta1)" in i["name"] for i in rows), [i["name"] for i in rows if "(mta1)" not in i["name"]][:5]
-        # Top-N: 41 domains with mail, 20 discovered by deliveries (bounce.example's
-        # 50 and d21 to d39), plus those with mail queued on the /domains page.
+        # Top-N: 42 domains with mail, 20 discovered by deliveries (bounce.example's
+        # 50 and d21 to d39), those that bounce (dead.example's 5 bounces and no
+        # delivery too), those with mail queued on the /domains page.
         doms = {i["name"].split(" (")[0][len("Domain "):] for i in items if i["key_"].startswith("pmta.domain.delivered[")}
-        want = {domain(i) for i in range(N_DOMAINS - 19, N_DOMAINS)} | {"bounce.example", "gmail.com", "page-only.example"}
+        want = {domain(i) for i in range(N_DOMAINS - 19, N_DOMAINS)} | {"bounce.example", "dead.example", "gmail.com",
+                                                          "page-only.example"}
         assert doms == want, f"domains discovered: {sorted(doms)}"
         per_domain = sum(1 for i in items if i["key_"].startswith("pmta.domain.")) // len(doms)
-        print(f"# {len(items)} items for {N_DOMAINS + 1} accounting domains ({len(doms)} discovered, "
+        print(f"# {len(items)} items for {N_DOMAINS + 2} accounting domains ({len(doms)} discovered, "
               f"{per_domain} items each), {len([i for i in items if i['key_'].startswith('pmta.queue.')])} queue items",
               flush=True)
 

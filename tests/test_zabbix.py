@@ -16,7 +16,7 @@ the clear carries another alarm number (an agent restart). Last, a queue that
 leaves PowerMTA's /queues page and is known to no accounting file loses its
 row: its items must not turn "not supported".
 
-Not part of `make check` (about 3 minutes): scripts/check-zabbix installs
+Not part of `make check` (about 2 minutes): scripts/check-zabbix installs
 Zabbix's packages and runs it. Every process is started here, on loopback and
 free ports, in a temporary directory, and stopped by its PID.
 """

@@ -146,10 +146,11 @@ def yaml_load(path):
         while pos[0] < len(lines) and lines[pos[0]][0] == indent and not lines[pos[0]][1].startswith("-"):
             ind, text, lineno, raw_index = lines[pos[0]]
             where = f"{path}:{lineno}"
-            m = re.match(r"^([A-Za-z0-9_$.{}#-]+):(?: (.*))?$", text)
+            # a key is plain or single-quoted ('y': YAML 1.1 reads a bare y as a boolean)
+            m = re.match(r"^(?:'([A-Za-z0-9_]+)'|([A-Za-z0-9_$.{}#-]+)):(?: (.*))?$", text)
             if not m:
                 raise YamlError(f"{where}: not a 'key: value' line: {text!r}")
-            key, rest = m.group(1), (m.group(2) or "").strip()
+            key, rest = m.group(1) or m.group(2), (m.group(3) or "").strip()
             if key in out:
                 raise YamlError(f"{where}: duplicate key {key}")
             pos[0] += 1
@@ -363,10 +364,16 @@ def enum_names_of(mib, obj):
 def trap_texts(oid_num, name):
     """One trap as the Zabbix receivers write it, in the forms the trap OID can
     take: numeric (-On), under SNMPv2-SMI without this MIB, and by name."""
-    varbinds = ("  PMTA-MONITOR-MIB::pmtaAlarmRule.17 type=4 value=STRING: \"bounces\"\n"
-                "  PMTA-MONITOR-MIB::pmtaAlarmSubject.17 type=4 value=STRING: \"domain:gmail.com\"\n")
+    # With the MIB loaded, net-snmp prints DisplayString and SnmpAdminString
+    # values by their display hint, without quotes.
+    varbinds = ("  PMTA-MONITOR-MIB::pmtaAlarmRule.17 type=4 value=STRING: bounces\n"
+                "  PMTA-MONITOR-MIB::pmtaAlarmInstanceName.17 type=4 value=STRING: mta1\n"
+                "  PMTA-MONITOR-MIB::pmtaAlarmSubject.17 type=4 value=STRING: domain:gmail.com\n"
+                "  PMTA-MONITOR-MIB::pmtaAlarmSeverity.17 type=2 value=INTEGER: critical(2)\n")
     numeric_varbinds = (f"  .{ROOT}.1.11.1.2.17 type=4 value=STRING: \"bounces\"\n"
-                        f"  .{ROOT}.1.11.1.4.17 type=4 value=STRING: \"domain:gmail.com\"\n")
+                        f"  .{ROOT}.1.11.1.3.17 type=4 value=STRING: \"mta1\"\n"
+                        f"  .{ROOT}.1.11.1.4.17 type=4 value=STRING: \"domain:gmail.com\"\n"
+                        f"  .{ROOT}.1.11.1.5.17 type=2 value=INTEGER: 2\n")
     head = "2026-11-28T00:00:00 ZBXTRAP 192.0.2.10\nPDU INFO:\n  version 1\nVARBINDS:\n" \
            "  DISMAN-EVENT-MIB::sysUpTimeInstance type=67 value=Timeticks: (4200) 0:00:42.00\n"
     return {
@@ -378,11 +385,18 @@ def trap_texts(oid_num, name):
 
 
 def zabbix_regsub(text, pattern, template):
-    """{{ITEM.VALUE}.regsub(pattern, template)} as Zabbix evaluates it."""
+    """{{ITEM.VALUE}.regsub(pattern, template)} as Zabbix evaluates it (PCRE:
+    \x22 and \d read as Python's re reads them)."""
     m = re.search(pattern, text)
     if not m:
         return ""
     return re.sub(r"\\([0-9])", lambda g: m.group(int(g.group(1))) or "", template)
+
+
+def zabbix_macros(text, value):
+    """A string with {{ITEM.VALUE}.regsub("...","...")} macros, expanded for one item value."""
+    return re.sub(r'\{\{ITEM\.VALUE\}\.regsub\("((?:[^"\\]|\\.)*)","((?:[^"\\]|\\.)*)"\)\}',
+                  lambda m: zabbix_regsub(value, m.group(1), m.group(2)), text)
 
 
 # ---------------------------------------------------------------- Zabbix
@@ -435,8 +449,51 @@ def check_trigger_refs(path, template, trig, items, where):
             check(host == template, f"{where}: trigger {trig['name']!r} names host {host}")
             check(key in items, f"{where}: trigger {trig['name']!r} uses {key}, which is not an item here")
             discards = any(p["type"].startswith("DISCARD_UNCHANGED") for p in items.get(key, {}).get("preprocessing", []))
-            check(not (discards and func in ("min", "max", "avg", "sum", "count", "nodata")),
+            # (a window of values, #N, holds the last N values however long ago)
+            timed = not re.search(re.escape(key) + r",#[0-9]+\)", expr)
+            check(not (discards and timed and func in ("min", "max", "avg", "sum", "count", "nodata")),
                   f"{where}: trigger {trig['name']!r} takes {func}() of {key}, which discards unchanged values")
+
+
+def every_item(tpl):
+    """The template's items and every rule's item prototypes."""
+    return tpl.get("items", []) + [p for r in tpl.get("discovery_rules", []) for p in r.get("item_prototypes", [])]
+
+
+def every_trigger(tpl):
+    return ([t for i in tpl.get("items", []) for t in i.get("triggers", [])] +
+            [t for r in tpl.get("discovery_rules", []) for p in r.get("item_prototypes", [])
+             for t in p.get("trigger_prototypes", [])])
+
+
+# Functions that fail ("not enough data") on an item with no value in their window.
+FAILS_WITHOUT_DATA = ("last", "min", "max", "avg", "change", "length")
+
+
+def check_unknown_proof(where, trig):
+    """A trigger that reads several items is evaluated whenever any of them gets
+    a value, first with the others still empty. That must give OK, not UNKNOWN
+    (a trigger left UNKNOWN while the trigger it depends on is in problem is
+    never evaluated again): it starts with a count() of its first item over
+    the window of its first function, and reads the other items with sum(...,#1),
+    which is 0 for no value. A trigger comparing values #1 and #2 counts #2 first."""
+    expr = trig["expression"]
+    refs = EXPR_ITEM_RE.findall(expr)
+    keys = []
+    for _, _, k in refs:
+        if k not in keys:
+            keys.append(k)
+    if "#2)" in expr:
+        check(expr.startswith(f"count(/{refs[0][1]}/{refs[0][2]},#2)=2 and "),
+              f"{where}: trigger {trig['name']!r} compares two values without counting them first")
+    if len(keys) < 2:
+        return
+    first = re.match(r"^count\(/[^/]+/(.+?),([^()]*)\)(=1|>0) and ", expr)
+    check(first and first.group(1) == keys[0],
+          f"{where}: trigger {trig['name']!r} reads {len(keys)} items without a count() guard on the first")
+    for func, _, key in refs:
+        check(key == keys[0] or func not in FAILS_WITHOUT_DATA,
+              f"{where}: trigger {trig['name']!r} takes {func}() of {key}, UNKNOWN until it has a value")
 
 
 def check_unique_triggers(where, triggers):
@@ -483,10 +540,13 @@ def check_zabbix(mib):
         check(want == got, f"{path}: value map {vm['name']} is {got}, the MIB says {want}")
         valuemaps[vm["name"]] = got
     for obj in sorted(mib.enums):
-        if mib.nodes[obj]["kind"] != "column" and mib.nodes[obj]["kind"] != "scalar":
-            continue
+        if mib.nodes[obj]["kind"] not in ("column", "scalar") or not mib.readable(obj):
+            continue    # an index (pmtaConnDirection): the discovery decoder names its values
         check(enum_names_of(mib, obj) & set(valuemaps),
               f"{path}: no value map for the enumeration of {obj}")
+    used_maps = {(i.get("valuemap") or {}).get("name") for i in every_item(tpl)}
+    for vm in sorted(set(valuemaps) - used_maps):
+        check(False, f"{path}: value map {vm} is used by no item")
 
     def check_item_oid(item, where, table=None):
         """An item's snmp_oid: a scalar .0, or (prototype) a column of the rule's
@@ -587,23 +647,31 @@ def check_zabbix(mib):
                       f"{path}: problem expression of {rname} tells {rname} from {cname} ({form})")
                 check(re.search(rm.group(1), texts[cnum][form]) and not re.search(rm.group(1), texts[rnum][form]),
                       f"{path}: recovery expression of {rname} tells {cname} from {rname} ({form})")
+            # Raise and clear are matched by what stays across an agent restart:
+            # instance, rule and subject (the alarm number starts again).
             check(t.get("correlation_mode") == "TAG_VALUE", f"{path}: {rname} trigger correlates by tag value")
-            tag = [g for g in t.get("tags", []) if g["tag"] == t.get("correlation_tag")]
-            check(len(tag) == 1, f"{path}: {rname} trigger carries its correlation tag")
-            if tag:
-                m = re.match(r'^\{\{ITEM\.VALUE\}\.regsub\("(.*)","(\\[0-9])"\)\}$', tag[0]["value"])
-                check(m, f"{path}: correlation tag of {rname} is a regsub of the trap")
-                if m:
-                    for form in texts[rnum]:
-                        got_r = zabbix_regsub(texts[rnum][form], m.group(1), m.group(2))
-                        got_c = zabbix_regsub(texts[cnum][form], m.group(1), m.group(2))
-                        check(got_r == "17" and got_c == "17",
-                              f"{path}: correlation tag of {rname} reads the alarm index ({form}: {got_r!r}, {got_c!r})")
-            ev = re.search(r'\{\{ITEM\.VALUE\}\.regsub\("(.*)","(\\[0-9])"\)\}', t.get("event_name", ""))
-            if ev:
+            tags = {g["tag"]: g["value"] for g in t.get("tags", [])}
+            check(t.get("correlation_tag") in tags, f"{path}: {rname} trigger carries its correlation tag")
+            for g, v in tags.items():
+                check(len(v) <= 255, f"{path}: tag {g} of {rname} is longer than Zabbix 6.0 keeps (255)")
+            want = {t.get("correlation_tag"): "mta1 bounces domain:gmail.com", "pmta_instance": "mta1",
+                    "pmta_rule": "bounces", "pmta_subject": "domain:gmail.com"}
+            for g, v in want.items():
                 for form in texts[rnum]:
-                    got = zabbix_regsub(texts[rnum][form], ev.group(1), ev.group(2))
-                    check(got == "domain:gmail.com", f"{path}: event name of {rname} reads the subject ({form}: {got!r})")
+                    got_r = zabbix_macros(tags.get(g, ""), texts[rnum][form])
+                    got_c = zabbix_macros(tags.get(g, ""), texts[cnum][form])
+                    check(got_r == v and got_c == v,
+                          f"{path}: tag {g} of {rname} reads {v!r} from raise and clear ({form}: {got_r!r}, {got_c!r})")
+                    moved = texts[cnum][form].replace(".17 ", ".99 ")
+                    check(zabbix_macros(tags.get(g, ""), moved) == v,
+                          f"{path}: tag {g} of {rname} changes with the alarm number ({form})")
+            # The event names the instance and the subject, whatever the scope.
+            for form in texts[rnum]:
+                for subject in ("domain:gmail.com", "instance"):
+                    text = texts[rnum][form].replace("domain:gmail.com", subject)
+                    got = zabbix_macros(t.get("event_name", ""), text)
+                    check(got.endswith(f" on mta1: {subject} (rule bounces)") and got.startswith(t["name"]),
+                          f"{path}: event name of {rname} says instance, subject and rule ({form}: {got!r})")
 
     # Discovery rules: one table each, prototypes on its columns, decoders
     # that agree with the table's INDEX.
@@ -618,13 +686,19 @@ def check_zabbix(mib):
         check(len(parts) % 2 == 0, f"{where}: discovery[] takes macro, OID pairs")
         tables = set()
         lld_macros = {"SNMPINDEX"}
+        looks_up_instance = False
         for macro, oid in zip(parts[0::2], parts[1::2]):
             name, suffix = mib.resolve(oid)
             ok = name is not None and not suffix and mib.nodes[name]["kind"] == "column" and mib.readable(name)
             check(ok, f"{where}: {oid} is not a readable column")
+            lld_macros.update(LLD_RE.findall(macro))
+            # A row table's rule also walks pmtaInstanceName, whose rows the
+            # decoder turns into {#PMTA.INSTANCE} of each row (and drops).
+            if ok and name == "pmtaInstanceName" and macro == "{#PMTA.INSTANCE}" and rule["key"] != "pmta.instance.discovery":
+                looks_up_instance = True
+                continue
             if ok:
                 tables.add(mib.table_of(name))
-            lld_macros.update(LLD_RE.findall(macro))
         check(len(tables) == 1, f"{where}: walks one table ({tables})")
         if len(tables) != 1:
             continue
@@ -647,6 +721,27 @@ def check_zabbix(mib):
                     check(labels == want, f"{where}: decoder labels {labels} differ from {obj} {want}")
             for n in jnames:
                 lld_macros.update(LLD_RE.findall(n))
+            script = step["parameters"][0]
+            check(not looks_up_instance or "instances[" in script,
+                  f"{where}: walks pmtaInstanceName but the decoder does not join it")
+            # Top-N: the rank columns are walked; the limit is a macro with a default.
+            top = re.search(r"var top = '([^']*)';", script)
+            rank = re.search(r"var rank = \[(.*)\];", script)
+            check(top and rank, f"{where}: decoder has top and rank")
+            if top and rank:
+                for r in re.findall(r"'(\{#[A-Z0-9_.]+\})'", rank.group(1)):
+                    check(r in parts[0::2], f"{where}: ranks by {r}, which discovery[] does not walk")
+                tm = MACRO_RE.fullmatch(top.group(1))
+                if tm:
+                    default = [m["value"] for m in tpl.get("macros", []) if m["macro"] == top.group(1)]
+                    check(default and default[0].isdigit() and int(default[0]) > 0 and rank.group(1),
+                          f"{where}: {top.group(1)} keeps a bounded number of rows by default")
+        check(looks_up_instance or rule["key"] in ("pmta.instance.discovery", "pmta.alarm.discovery"),
+              f"{where}: rows are not named by their instance's name")
+        if rule["key"] != "pmta.alarm.discovery":
+            check(rule.get("delay") == "{$PMTA.LLD.INTERVAL}", f"{where}: runs every {{$PMTA.LLD.INTERVAL}}")
+        if rule["key"] not in ("pmta.instance.discovery", "pmta.alarm.discovery"):
+            check(rule.get("lifetime") == "{$PMTA.LLD.LIFETIME}", f"{where}: keeps lost rows {{$PMTA.LLD.LIFETIME}}")
         for c in (rule.get("filter") or {}).get("conditions", []):
             check(LLD_RE.findall(c["macro"])[0] in lld_macros, f"{where}: filter on unknown macro {c['macro']}")
         protos = rule.get("item_prototypes", [])
@@ -656,6 +751,14 @@ def check_zabbix(mib):
         check(len({p.get("snmp_oid") for p in protos}) == len(protos), f"{where}: no OID is asked twice")
         for p in protos:
             check("{#SNMPINDEX}" in p["key"], f"{where}: prototype key {p['key']} is unique per row")
+            check("{#PMTA.INSTANCE.ID}" not in p["name"], f"{where}: {p['key']} is named by the instance's number")
+            if looks_up_instance:
+                check("{#PMTA.INSTANCE}" in p["name"], f"{where}: {p['key']} does not name its instance")
+                # A row that goes (a queue off the /queues page and out of the
+                # accounting files) keeps its items' last values until discovery.
+                steps = p.get("preprocessing", [])
+                check(steps and steps[0]["type"] == "CHECK_NOT_SUPPORTED" and steps[0].get("error_handler") == "DISCARD_VALUE",
+                      f"{where}: {p['key']} turns 'not supported' when its row goes")
             check_item_oid(p, where, table)
             for s in (p["name"], p["key"]):
                 for mname in LLD_RE.findall(s):
@@ -671,10 +774,57 @@ def check_zabbix(mib):
             for t in p.get("trigger_prototypes", []):
                 for d in t.get("dependencies", []):
                     check((d["name"], d["expression"]) in trig, f"{where}: dependency {d['name']!r} names no trigger")
-    for table in ("pmtaInstanceTable", "pmtaQueueTable", "pmtaDomainTable", "pmtaVmtaTable",
+    for table in ("pmtaInstanceTable", "pmtaQueueTable", "pmtaDomainTable", "pmtaVmtaTable", "pmtaJobTable",
                   "pmtaBounceTable", "pmtaDeferralTable", "pmtaRejectionTable", "pmtaComplaintTable",
                   "pmtaLatencyTable"):
         check(table in tables_done, f"{path}: no discovery rule for {table}")
+
+    for t in every_trigger(tpl):
+        check_unknown_proof(path, t)
+        for d in t.get("dependencies", []):
+            check_unknown_proof(path, {"name": d["name"], "expression": d["expression"]})
+
+    # Units: rates and counts without SI prefixes ("Krps"); only bytes, bits,
+    # seconds, uptime and percent are converted.
+    for it in every_item(tpl):
+        u = it.get("units", "")
+        check(u in ("", "B", "bps", "s", "uptime", "%") or u.startswith("!"),
+              f"{path}: {it['key']}: units {u!r} get SI prefixes (write '!{u}')")
+
+    # Graphs: per instance, and per domain, VirtualMTA and queue the queue,
+    # outcomes, rates and latency; every graph item a prototype of its rule.
+    graphs = {}
+    for rule in tpl.get("discovery_rules", []):
+        pkeys = {p["key"] for p in rule.get("item_prototypes", [])}
+        for g in rule.get("graph_prototypes", []):
+            graphs[g["name"]] = g
+            for gi in g.get("graph_items", []):
+                check(gi["item"]["host"] == T and gi["item"]["key"] in pkeys,
+                      f"{path}: graph {g['name']!r} shows {gi['item']['key']}, not a prototype of {rule['key']}")
+        if rule["key"] in ("pmta.domain.discovery", "pmta.vmta.discovery", "pmta.queue.discovery"):
+            shown = " ".join(gi["item"]["key"] for g in rule.get("graph_prototypes", []) for gi in g["graph_items"])
+            for part in (".delivered[", ".bounced[", ".deferred[", ".bounce.rate[", ".deferral.rate[",
+                         ".complaint.rate[", ".latency.p95[", "rcpt["):
+                check(part in shown, f"{path}: {rule['key']} has no graph of *{part}")
+    check(any(g.startswith("Instance ") for g in graphs), f"{path}: no graph of an instance")
+    # The dashboard: every widget shows a graph prototype of the template.
+    dashboards = tpl.get("dashboards", [])
+    check(dashboards, f"{path}: no template dashboard")
+    for d in dashboards:
+        for page in d.get("pages", []):
+            for wdg in page.get("widgets", []):
+                for f in wdg.get("fields", []):
+                    if f["type"] in ("GRAPH_PROTOTYPE", "GRAPH"):
+                        check(f["value"]["host"] == T and f["value"]["name"] in graphs,
+                              f"{path}: dashboard {d['name']!r} shows {f['value']['name']!r}, no graph prototype")
+                check(0 <= int(wdg.get("x", 0)) and int(wdg.get("x", 0)) + int(wdg["width"]) <= 24,
+                      f"{path}: dashboard {d['name']!r}: a widget is wider than the page")
+
+    # An HTTP monitor that fails is about availability.
+    for t in every_trigger(tpl):
+        if "HTTP monitor is failing" in t["name"]:
+            check({"tag": "scope", "value": "availability"} in t.get("tags", []),
+                  f"{path}: {t['name']!r} is not tagged scope: availability")
 
     # The triggers the integration promises.
     all_expr = " ".join(t["expression"] for t in (

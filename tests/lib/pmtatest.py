@@ -584,7 +584,8 @@ class Env:
     def walk(self, name, numeric=False):
         """[(oid-or-name, value)] of a subtree."""
         opts = ["-OQ", "-Oe", "-OU"] + (["-On"] if numeric else ["-Os"])
-        r = self.run(["snmpwalk", "-Cc"] + opts + self.snmp_args() + [name])
+        # A table of thousands of cells is many round trips: bounded, but wider than one GET.
+        r = self.run(["snmpwalk", "-Cc"] + opts + self.snmp_args() + [name], timeout=slow(60))
         if r.returncode != 0:
             raise AssertionError(f"snmpwalk {name}: {r.stderr.strip()}")
         rows = []

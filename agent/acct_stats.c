@@ -625,7 +625,8 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 		key[dl] = '/';
 		memcpy(key + dl + 1, r->vmta.p, vl);
 	}
-	if (dl && vl && r->queue.len == dl + 1 + vl && memcmp(r->queue.p, key, dl + 1 + vl) == 0) {
+	if (dl && vl && dl + 1 + vl <= DOMAIN_IDN_MAX && r->queue.len == dl + 1 + vl &&
+	    memcmp(r->queue.p, key, dl + 1 + vl) == 0) {
 		/* Written as its key already (PowerMTA writes lower-case names): no keying. */
 		ql = dl + 1 + vl;
 		memcpy(out, key, ql);
@@ -645,7 +646,9 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 			memcpy(out, route->diag, ql + 1);
 			return ql;
 		}
-		if (!table_find(&s->tab[ACCT_TAB_QUEUE], key, dl + 1 + vl, base_fnv1a(key, dl + 1 + vl)))
+		/* out holds DOMAIN_IDN_MAX bytes, as every queue key does. */
+		if (dl + 1 + vl > DOMAIN_IDN_MAX ||
+		    !table_find(&s->tab[ACCT_TAB_QUEUE], key, dl + 1 + vl, base_fnv1a(key, dl + 1 + vl)))
 			return 0;
 		memcpy(out, key, dl + 1 + vl);
 		out[dl + 1 + vl] = '\0';

@@ -343,6 +343,37 @@ acct_stats_queues_by_queue_column_and_route(void **state)
 	acct_stats_free(s);
 }
 
+/* A domain and VirtualMTA whose queue name passes DOMAIN_IDN_MAX: the key is cut there, never overrun. */
+static void
+acct_stats_long_queue_names_are_cut(void **state)
+{
+	char dom[201], vmta[121], rcpt[220], queue[330];
+	struct acct_stats *s = stats_at(NULL, NOW);
+	struct acct_view *v;
+	struct rec r = { "d", NOW - 5, 0, rcpt, NULL, NULL, NULL, vmta, NULL, queue };
+
+	(void)state;
+	memset(dom, 'd', sizeof(dom) - 1);
+	dom[sizeof(dom) - 1] = '\0';
+	memcpy(dom + sizeof(dom) - 5, ".com", 5);
+	memset(vmta, 'v', sizeof(vmta) - 1);
+	vmta[sizeof(vmta) - 1] = '\0';
+	snprintf(rcpt, sizeof(rcpt), "u@%s", dom);
+	snprintf(queue, sizeof(queue), "%s/%s", dom, vmta);
+	add(s, &r);
+	r.type = "f";
+	r.queue = NULL;
+	add(s, &r);	/* no queue column: the route the d left, to the cut key */
+	v = acct_stats_view(s, NOW);
+	assert_non_null(v);
+	assert_int_equal(v->n_queues, 1);
+	assert_int_equal(strlen(v->queues[0].e.name), 255);
+	assert_int_equal(v->queues[0].e.delivered, 1);
+	assert_int_equal(v->queues[0].e.complaints, 1);
+	acct_view_free(v);
+	acct_stats_free(s);
+}
+
 static void
 acct_stats_complaints_by_domain_vmta_job_and_type(void **state)
 {
@@ -1340,6 +1371,7 @@ main(void)
 		cmocka_unit_test(acct_stats_view_is_self_contained),
 		cmocka_unit_test(acct_stats_long_names_are_capped),
 		cmocka_unit_test(acct_stats_queues_by_queue_column_and_route),
+		cmocka_unit_test(acct_stats_long_queue_names_are_cut),
 		cmocka_unit_test(acct_stats_deferrals_followed_to_final_disposition),
 		cmocka_unit_test(acct_stats_pending_cap_and_horizon_give_up_counted),
 	};

@@ -30,20 +30,15 @@ snapshot_acct_view_free(void *av)
 static void
 disposition_cols(struct snap_row *r, const struct acct_entity_row *e, unsigned first)
 {
-	r->col[first + PMTA_DOMAIN_DEFERRED_DELIVERED - PMTA_DOMAIN_DEFERRED_DELIVERED] =
-	    e->deferred_delivered;
-	r->col[first + PMTA_DOMAIN_DEFERRED_BOUNCED - PMTA_DOMAIN_DEFERRED_DELIVERED] =
-	    e->deferred_bounced;
-	r->col[first + PMTA_DOMAIN_DEFERRED_GIVEN_UP - PMTA_DOMAIN_DEFERRED_DELIVERED] =
-	    e->deferred_given_up;
-	r->col[first + PMTA_DOMAIN_DEFERRED_PENDING - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->pending;
-	r->col[first + PMTA_DOMAIN_WIN_RESOLVED - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->win_resolved;
-	r->col[first + PMTA_DOMAIN_RESOLVED_DELIVERED_SHARE - PMTA_DOMAIN_DEFERRED_DELIVERED] =
-	    e->resolved_delivered_share;
-	r->col[first + PMTA_DOMAIN_RESOLVE_P50 - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->resolve_p50;
-	r->col[first + PMTA_DOMAIN_RESOLVE_P95 - PMTA_DOMAIN_DEFERRED_DELIVERED] = e->resolve_p95;
-	r->col[first + PMTA_DOMAIN_DELIVERED_REMOTE_BOUNCED - PMTA_DOMAIN_DEFERRED_DELIVERED] =
-	    e->delivered_remote_bounced;
+	const uint64_t v[] = {
+		e->deferred_delivered, e->deferred_bounced, e->deferred_given_up, e->pending,
+		e->win_resolved, e->resolved_delivered_share, e->resolve_p50, e->resolve_p95,
+		e->delivered_remote_bounced,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		r->col[first + i] = v[i];
 }
 
 /*

@@ -221,7 +221,7 @@ def test_agent_restart_under_load():
         try:
             wait_for(lambda: records(env) > 5000, 10, "counting under load")
             t0 = time.monotonic()
-            assert env.agent.stop(signal.SIGTERM, timeout=5) == 0
+            assert env.agent.stop(signal.SIGTERM, timeout=slow(5)) == 0
             stopped = time.monotonic() - t0
             at_stop = written[0]
             env.start_agent(conf)

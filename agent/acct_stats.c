@@ -993,16 +993,18 @@ view_domains_vmtas(struct acct_stats *s, struct acct_view *v, struct strbuf *sb,
 	for (i = 0, k = 0; v->queues && i < t->cap; i++) {
 		const struct row *r = t->slot[i].r;
 		const char *slash;
+		size_t at;
 
 		if (!r)
 			continue;
 		slash = memrchr(r->key, '/', r->key_len);
 		entity_fill(s, r, &v->queues[k].e, now);
-		v->queues[k].e.name = OFF(str_add(sb, r->key, r->key_len));
+		at = str_add(sb, r->key, r->key_len);
+		v->queues[k].e.name = OFF(at);
 		v->queues[k].domain = OFF(str_add(sb, r->key, slash ? (size_t)(slash - r->key) :
 		    r->key_len));
-		v->queues[k].vmta = OFF(str_add(sb, slash ? slash + 1 : "", slash ?
-		    r->key_len - (size_t)(slash + 1 - r->key) : 0));
+		/* The VirtualMTA part ends where the name does: no copy of its own. */
+		v->queues[k].vmta = OFF(slash ? at + (size_t)(slash + 1 - r->key) : at + r->key_len);
 		k++;
 	}
 	v->n_queues = k;
@@ -1231,13 +1233,41 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	view_complaints(s, v, &sb, now);
 	if (sb.oom)
 		goto fail;
-	v->strings = sb.p;
+	/*
+	 * The buffer grew by doubling; a snapshot keeps it for its whole life
+	 * (its rows point into it), so it gives back the slack first.
+	 */
+	v->strings = sb.len ? realloc(sb.p, sb.len) : sb.p;
+	if (!v->strings)
+		v->strings = sb.p;
 	view_resolve(v);
 	return v;
 fail:
 	free(sb.p);
 	acct_view_free(v);
 	return NULL;
+}
+
+void
+acct_view_drop_rows(struct acct_view *v)
+{
+	free(v->domains);
+	free(v->vmtas);
+	free(v->jobs);
+	free(v->queues);
+	free(v->bounces);
+	free(v->deferrals);
+	free(v->rejections);
+	free(v->complaints);
+	v->domains = v->vmtas = NULL;
+	v->jobs = NULL;
+	v->queues = NULL;
+	v->bounces = NULL;
+	v->deferrals = NULL;
+	v->rejections = NULL;
+	v->complaints = NULL;
+	v->n_domains = v->n_vmtas = v->n_jobs = v->n_queues = 0;
+	v->n_bounces = v->n_deferrals = v->n_rejections = v->n_complaints = 0;
 }
 
 void

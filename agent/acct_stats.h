@@ -227,6 +227,12 @@ struct acct_view *acct_stats_view(struct acct_stats *s, int64_t now);
 void acct_view_free(struct acct_view *v);
 
 /*
+ * Frees v's rows and keeps its strings and totals: for a holder that has
+ * copied the rows out and only points into the strings (a snapshot).
+ */
+void acct_view_drop_rows(struct acct_view *v);
+
+/*
  * Counts and latency p95 over the last `window` seconds (capped at the
  * horizon) of the instance (name ignored), one domain (its key,
  * domain_idn_key()), one VirtualMTA or one queue (its key,

@@ -423,6 +423,7 @@ snapshot_build(struct snap_source *src)
 	    table_index(&s->tab[SNAP_QUEUE], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_LATENCY], key_scope_name) < 0)
 		goto fail;
+	snapshot_acct_rows_done(s->owned);
 	return s;
 fail:
 	snapshot_free(s);

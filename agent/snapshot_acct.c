@@ -23,6 +23,13 @@ snapshot_acct_view_free(void *av)
 	acct_view_free(av);
 }
 
+void
+snapshot_acct_rows_done(void *av)
+{
+	if (av)
+		acct_view_drop_rows(av);
+}
+
 /*
  * The final-disposition columns, appended to the domain, VirtualMTA and
  * queue tables in the same order from column first (pmtaDispositionGroup).

@@ -22,6 +22,13 @@ void snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *v
  */
 int snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av);
 
+/*
+ * Frees the view's rows once they are copied into the tables, keeping the
+ * strings the tables point into: with 100,000 domains the rows are about
+ * 40 MB a snapshot would otherwise hold for nothing.
+ */
+void snapshot_acct_rows_done(void *av);
+
 /* acct_view_free() with the signature snap_instance.owned_free needs. */
 void snapshot_acct_view_free(void *av);
 

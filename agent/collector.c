@@ -340,6 +340,16 @@ publish(struct collector *col)
 	};
 	struct snap_instance *s;
 
+	/*
+	 * A snapshot the SNMP thread has not taken yet is replaced by this one
+	 * anyway: freed first, so that at most two (the published one and this)
+	 * are alive at once, not three.
+	 */
+	pthread_mutex_lock(&col->lock);
+	s = col->pending;
+	col->pending = NULL;
+	pthread_mutex_unlock(&col->lock);
+	snapshot_free(s);
 	if (!col->settled)
 		counters_jumped(col);
 	src.counters_wall_ms = col->counters_wall_ms;
@@ -363,7 +373,7 @@ publish(struct collector *col)
 		return;
 	}
 	pthread_mutex_lock(&col->lock);
-	snapshot_free(col->pending);	/* never taken: a newer one replaces it */
+	snapshot_free(col->pending);	/* none: only this thread sets it */
 	col->pending = s;
 	pthread_mutex_unlock(&col->lock);
 	col->notify(col->notify_arg);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,15 @@ main(int argc, char **argv)
 	bool logging_set = false;
 	int ch;
 
+	/*
+	 * A snapshot is a few dozen arrays of up to tens of MB, built on the
+	 * collector's thread and freed on the SNMP thread. glibc's mmap
+	 * threshold rises to the size of each such array freed, after which
+	 * the next ones come from the heap and leave it fragmented: with
+	 * 100,000 domains RSS then swung between 400 and 600 MB. A fixed
+	 * threshold keeps them mapped, so each free gives its pages back.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	while ((ch = getopt(argc, argv, "fc:x:p:nD:L:Vh")) != -1) {
 		switch (ch) {
 		case 'f':

@@ -11,6 +11,10 @@
  *                              memory over the last hour, DOMAINS distinct
  *                              domains; prints records/s and the memory the
  *                              tables take (RSS after minus RSS before)
+ *   bench_acct --memory FILE   read FILE, then the heap in use (glibc's
+ *                              mallinfo2) after each step of a snapshot's
+ *                              life in the agent: the statistics, the view,
+ *                              the snapshot built from it, two alive
  *   bench_acct --pending N     N recipients deferred (t records, distinct
  *                              recipients, none resolved) into the
  *                              statistics: the RSS they cost, and the count
@@ -20,6 +24,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,8 @@
 #include <time.h>
 
 #include "acct_reader.h"
+#include "pmta_result.h"
+#include "snapshot.h"
 #include "acct_stats.h"
 
 static double
@@ -229,6 +236,66 @@ make_file(const char *path, long n, long domains)
 	return fclose(f);
 }
 
+/* Heap bytes in use now: small chunks plus mapped ones, free chunks left out. */
+static double
+heap_mb(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
+}
+
+/* A snapshot as the collector builds one: the view, taken; the API with empty lists. */
+static struct snap_instance *
+snapshot_of(struct acct_stats *st, struct pmta_result *api)
+{
+	struct snap_source src = {
+		.index = 1, .name = "bench", .public_url = "", .api = api,
+		.acct_configured = true, .now = (int64_t)time(NULL),
+	};
+
+	src.acct = acct_stats_view(st, src.now);
+	return src.acct ? snapshot_build(&src) : NULL;
+}
+
+/* Where the agent's memory goes with the records of FILE: the figures issue 15 weighs. */
+static int
+memory_only(struct acct_stats *st, struct acct_reader *rd)
+{
+	struct pmta_result *api = pmta_result_new();
+	struct snap_instance *a, *b;
+	struct acct_view *v;
+	double base, stats, view;
+	int i;
+
+	if (!api)
+		return 1;
+	for (i = 0; i < API_NPAGES; i++)
+		api->list[i] = api_list_new(NULL, 0);
+	base = heap_mb();
+	while (acct_reader_poll(rd, 64u << 20) > 0)
+		;
+	stats = heap_mb();
+	printf("memory: %llu records; heap in use %.0f MB before reading\n",
+	    (unsigned long long)acct_reader_records(rd), base);
+	printf("  statistics (tables, windows, followed recipients): %.0f MB\n", stats - base);
+	v = acct_stats_view(st, (int64_t)time(NULL));
+	view = heap_mb();
+	printf("  a view of them (%zu domains, %zu queues, %zu deferral rows): %.0f MB\n",
+	    v ? v->n_domains : 0, v ? v->n_queues : 0, v ? v->n_deferrals : 0, view - stats);
+	acct_view_free(v);
+	a = snapshot_of(st, api);
+	printf("  one snapshot as published (its rows, columns, index and strings): %.0f MB\n",
+	    heap_mb() - stats);
+	b = snapshot_of(st, api);
+	printf("  the next one built while it is published: %.0f MB in all, statistics included\n",
+	    heap_mb() - base);
+	snapshot_free(a);
+	snapshot_free(b);
+	pmta_result_unref(api);
+	return a && b ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -243,6 +310,7 @@ main(int argc, char **argv)
 	char glob[4096];
 	double t0, t1, t2;
 	long total = 0, n;
+	bool memory = false;
 
 	if (argc >= 4 && strcmp(argv[1], "--make") == 0)
 		return make_file(argv[2], atol(argv[3]), argc > 4 ? atol(argv[4]) : 5000) ? 1 : 0;
@@ -250,9 +318,14 @@ main(int argc, char **argv)
 		return stats_only(atol(argv[2]), atol(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "--pending") == 0 && atol(argv[2]) >= 0)
 		return pending_only(atol(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "--memory") == 0) {
+		argv++;
+		argc--;
+		memory = true;
+	}
 	if (argc != 2 || stat(argv[1], &sb) < 0) {
 		fprintf(stderr, "usage: bench_acct FILE | bench_acct --make FILE N [DOMAINS] | "
-		    "bench_acct --stats N DOMAINS | bench_acct --pending N\n");
+		    "bench_acct --stats N DOMAINS | bench_acct --pending N | bench_acct --memory FILE\n");
 		return 2;
 	}
 	/* The tailer takes a glob; a plain path is a glob matching itself. */
@@ -261,6 +334,13 @@ main(int argc, char **argv)
 	rd = acct_reader_new("bench", glob, &to, on_record, st);
 	if (!st || !rd)
 		return 1;
+	if (memory) {
+		int rc = memory_only(st, rd);
+
+		acct_reader_free(rd);
+		acct_stats_free(st);
+		return rc;
+	}
 	t0 = now_s();
 	while ((n = acct_reader_poll(rd, 64u << 20)) > 0)
 		total += n;

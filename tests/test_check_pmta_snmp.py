@@ -193,6 +193,14 @@ MAIL = {
 V3_AUTH = 'auth pass "q" #x\\'                # spaces, quotes, '#' and a backslash
 V3_AUTH_CONF = '"auth pass \\"q\\" #x\\\\"'       # the same, quoted for snmpd.conf
 LATENCY = {"gmail.com": 30, "yahoo.com": 300, LONG_DOMAIN: 5}
+# Final disposition, on a third instance (accounting only, mta3) so that mta1's
+# figures stay as above: per domain, recipients a t record defers 600 s ago,
+# then d and b records 60 s ago resolve some (540 s after the deferral); the
+# rest stay pending. mta1's yahoo.com t records come after its d records of the
+# same recipients: those 10 are pending too.
+DISPOSITION = {"aol.com": {"deferred": 20, "delivered": 15, "bounced": 4},
+               "verizon.net": {"deferred": 3, "delivered": 0, "bounced": 0}}
+RESOLVE_AFTER = 540
 
 
 def record(kind, rcpt, t, latency):
@@ -218,19 +226,35 @@ def start_world(env):
         for (dom, kind), n in MAIL.items():
             for i in range(n):
                 f.write(record(kind, f"u{i}@{dom}", now - 20, LATENCY[dom]))
+    os.makedirs(env.path("acct3"))
+    t0 = int(now) - 60 - RESOLVE_AFTER     # whole seconds: the t and d records' timeQueued must match
+    disposition_records = 0
+    with open(env.path("acct3/acct-2026-01-01-0000.csv"), "w") as f:
+        f.write(HEADER)
+        for dom, n in DISPOSITION.items():
+            for i in range(n["deferred"]):
+                f.write(record("t", f"a{i}@{dom}", t0, 300))
+            for i in range(n["delivered"] + n["bounced"]):
+                kind = "d" if i < n["delivered"] else "b"
+                f.write(record(kind, f"a{i}@{dom}", t0 + RESOLVE_AFTER, RESOLVE_AFTER + 300))
+            disposition_records += n["deferred"] + n["delivered"] + n["bounced"]
     v3 = (f"createUser nagios SHA {V3_AUTH_CONF} AES nagios-priv-pw\n"
           "rouser nagios priv\n")
     env.start_snmpd(v3)
     sim = Sim(env, SCEN)
     dead = free_port("tcp")
     env.start_agent(f"agentxPingInterval 1\npmtaInstance mta1 {sim.url}\npmtaInstance mta2 http://127.0.0.1:{dead}\n"
-                    f"pmtaPollInterval 1\npmtaApiTimeout 1\npmtaAcctFiles mta1 {env.path('acct')}/acct-*.csv\n")
-    total = sum(MAIL.values())
+                    f"pmtaPollInterval 1\npmtaApiTimeout 1\npmtaAcctFiles mta1 {env.path('acct')}/acct-*.csv\n"
+                    f"pmtaInstance mta3 -\npmtaAcctFiles mta3 {env.path('acct3')}/acct-*.csv\n")
+    total = sum(MAIL.values()) + disposition_records
     wait_for(lambda: env.get("pmtaAgentAcctRecords.0") == str(total), 15, f"{total} accounting records")
     wait_for(lambda: env.get("pmtaInstanceApiStatus.1") == "1" and env.get("pmtaInstanceApiStatus.2") == "2"
              and env.get("pmtaInstanceQueuedRcpt.1") == "700"
              and env.get('pmtaDomainQueuedRcpt.1."gmail.com"') == "400"
-             and env.get('pmtaDomainWinDelivered.1."gmail.com"') == "100", 15, "API and accounting data")
+             and env.get('pmtaDomainWinDelivered.1."gmail.com"') == "100"
+             and env.get('pmtaDomainWinResolved.3."aol.com"') == str(DISPOSITION["aol.com"]["delivered"] +
+                                                                     DISPOSITION["aol.com"]["bounced"]),
+             15, "API and accounting data")
     w = World(env)
     w.port = env.snmp_port
     w.sim = sim
@@ -417,6 +441,91 @@ def test_latency_of_domain_and_instance(w):
     assert "no latency data for mta2" in out, out
 
 
+def test_resolved_share_of_domain_queue_and_instance(w):
+    aol = DISPOSITION["aol.com"]
+    d, b = aol["delivered"], aol["bounced"]
+    bp = d * 10000 // (d + b)
+    assert w.env.get('pmtaDomainResolvedDeliveredShare.3."aol.com"') == str(bp)
+    assert w.env.get('pmtaDomainWinResolved.3."aol.com"') == str(d + b)
+    pct = cp.fmt_num(bp / 100.0)
+    p50 = int(w.env.get('pmtaDomainResolveP50.3."aol.com"'))
+    p95 = int(w.env.get('pmtaDomainResolveP95.3."aol.com"'))
+    for v in (p50, p95):
+        assert abs(v - RESOLVE_AFTER) <= RESOLVE_AFTER * 0.05 + 1, (p50, p95)
+    # lower is worse: low thresholds
+    aol_args = ["-i", "mta3", "-m", "resolved-share", "-d", "AOL.com"]
+    out = expect(w, 1, "PMTA RESOLVED SHARE WARNING - ", *aol_args, "-w", "80:", "-c", "50:")
+    assert (f"resolved-delivered share {pct}% for aol.com on mta3 ({d} of {d + b} deferred recipients resolved "
+            f"in the last 900 s delivered; resolved after {p50} s p50, {p95} s p95)") in out, out
+    p = perfdata(out)
+    assert p["resolved_delivered_share"] == [pct + "%", "80:", "50:", "0", "100"], out
+    assert p["resolved"][0] == str(d + b) and p["pending"][0] == str(aol["deferred"] - d - b), out
+    assert p["resolve_p50"][0] == f"{p50}s" and p["resolve_p95"][0] == f"{p95}s", out
+    expect(w, 2, "PMTA RESOLVED SHARE CRITICAL - ", *aol_args, "-w", "90:", "-c", "80:")
+    expect(w, 0, "PMTA RESOLVED SHARE OK - ", *aol_args, "-w", "70:", "-c", "50:")
+    expect(w, 0, "PMTA RESOLVED SHARE OK - ", *aol_args, "-w", f"{bp / 100}:")
+    expect(w, 1, "PMTA RESOLVED SHARE WARNING - ", *aol_args, "-w", f"{bp / 100 + 0.01}:")
+    expect(w, 2, "PMTA RESOLVED SHARE CRITICAL - ", *aol_args, "-c", "@0:80")
+    # -M counts resolved recipients
+    out = expect(w, 0, "PMTA RESOLVED SHARE OK - ", *aol_args, "-c", "90:", "-M", str(d + b + 1))
+    assert f"fewer than {d + b + 1}: thresholds not applied" in out, out
+    expect(w, 2, "PMTA RESOLVED SHARE CRITICAL - ", *aol_args, "-c", "90:", "-M", str(d + b))
+    # the queue row
+    out = expect(w, 1, "PMTA RESOLVED SHARE WARNING - ", "-i", "mta3", "-m", "resolved-share", "-q", "aol.com/vmta1",
+                 "-w", "80:")
+    assert f"share {pct}% for queue aol.com/vmta1 on mta3 ({d} of {d + b} deferred" in out, out
+    # nothing resolved: no share to judge, OK whatever the thresholds
+    vz = DISPOSITION["verizon.net"]
+    out = expect(w, 0, "PMTA RESOLVED SHARE OK - ", "-i", "mta3", "-m", "resolved-share", "-d", "verizon.net",
+                 "-w", "80:", "-c", "50:")
+    assert f"no deferred recipient of verizon.net on mta3 resolved in the last 900 s ({vz['deferred']} pending)" \
+        in out, out
+    assert perfdata(out)["resolved_delivered_share"][0] == "U%", out
+    # the instance: summed over its VirtualMTA rows (one here: vmta1)
+    pend3 = sum(n["deferred"] - n["delivered"] - n["bounced"] for n in DISPOSITION.values())
+    out = expect(w, 1, "PMTA RESOLVED SHARE WARNING - ", "-i", "mta3", "-m", "resolved-share", "-w", "80:")
+    assert f"share {pct}% for mta3 ({d} of {d + b} deferred recipients resolved in the last 900 s delivered)" \
+        in out, out
+    assert perfdata(out)["pending"][0] == str(pend3) and "resolve_p50" not in perfdata(out), out
+    out = expect(w, 0, "PMTA RESOLVED SHARE OK - ", "-i", "mta1", "-m", "resolved-share", "-c", "50:")
+    assert f"no deferred recipient of mta1 resolved in the last 900 s ({MAIL[('yahoo.com', 't')]} pending)" \
+        in out, out
+    out = expect(w, 3, "PMTA RESOLVED SHARE UNKNOWN - ", "-i", "mta3", "-m", "resolved-share", "-d", "nosuch.example")
+    assert "no row for domain nosuch.example on mta3" in out, out
+
+
+def test_pending_of_agent_and_rows(w):
+    pend3 = sum(n["deferred"] - n["delivered"] - n["bounced"] for n in DISPOSITION.values())
+    total = MAIL[("yahoo.com", "t")] + pend3
+    assert w.env.get("pmtaAgentPendingRcpt.0") == str(total)
+    out = expect(w, 0, "PMTA PENDING OK - ", "-m", "pending", "-w", str(total), "-c", str(total + 1))
+    assert (f"{total} deferred recipients pending on the agent (every instance), 0 given up unresolved since "
+            "the agent started") in out, out
+    p = perfdata(out)
+    assert p["pending"] == [str(total), str(total), str(total + 1), "0", ""], out
+    assert p["given_up"] == ["0c", "", "", "0", ""], out
+    expect(w, 1, "PMTA PENDING WARNING - ", "-m", "pending", "-w", str(total - 1), "-c", str(total + 1))
+    expect(w, 2, "PMTA PENDING CRITICAL - ", "-m", "pending", "-w", str(total - 2), "-c", str(total - 1))
+    # one row: -d, -q
+    out = expect(w, 1, "PMTA PENDING WARNING - ", "-m", "pending", "-d", "yahoo.com", "-w", "5")
+    assert f"{MAIL[('yahoo.com', 't')]} deferred recipients pending for yahoo.com on mta1" in out, out
+    aol = DISPOSITION["aol.com"]
+    out = expect(w, 0, "PMTA PENDING OK - ", "-i", "mta3", "-m", "pending", "-q", "aol.com/vmta1", "-w", "1")
+    assert perfdata(out)["pending"][0] == str(aol["deferred"] - aol["delivered"] - aol["bounced"]), out
+    out = expect(w, 3, "PMTA PENDING UNKNOWN - ", "-m", "pending", "-d", "nosuch.example")
+    assert "no row for domain nosuch.example on mta1" in out, out
+
+
+def test_share_of_rows_recovers_each_rows_deliveries():
+    # the agent's share is delivered * 10000 // resolved; summing rows needs each row's deliveries back
+    for resolved in list(range(1, 300)) + [9999, 10000]:
+        for delivered in {0, 1, resolved // 3, resolved // 2, resolved - 1, resolved}:
+            share = delivered * 10000 // resolved
+            assert cp.share_of_rows([resolved], [share]) == (delivered, resolved), (delivered, resolved)
+    assert cp.share_of_rows([19, 0, 7], [7894, 0, 4285]) == (15 + 0 + 3, 26)
+    assert cp.share_of_rows([], []) == (0, 0)
+
+
 def test_long_domain_is_found_by_its_full_name(w):
     out = expect(w, 0, "PMTA LATENCY OK - ", "-m", "latency", "-d", LONG_DOMAIN.upper(), "-c", "3600")
     assert f"({MAIL[(LONG_DOMAIN, 'd')]} deliveries" in out, out
@@ -494,9 +603,14 @@ def test_bad_arguments_are_unknown(w):
                  ["-m", "queue", "-v", "3"], ["-m", "queue", "-u", "x"], ["-m", "api", "-d", "gmail.com"],
                  ["-m", "queue", "-v", "3", "-u", "x", "-l", "authPriv", "-A", "a" * 8],
                  ["-m", "queue", "-t", "0"], ["-m", "queue", "-d", ""], ["-m", "api", "-q", "a.com/v1"],
-                 ["-m", "queue", "-d", "a.com", "-q", "a.com/v1"], ["-m", "queue", "-q", "/v1"]):
+                 ["-m", "queue", "-d", "a.com", "-q", "a.com/v1"], ["-m", "queue", "-q", "/v1"],
+                 # lower is worse: a range alerting at 100% is refused
+                 ["-m", "resolved-share", "-w", "80"], ["-m", "resolved-share", "-c", "@50:100"],
+                 ["-m", "resolved-share", "-w", "~:90"]):
         rc, out, err = plugin(w, *args)
         assert rc == 3 and "UNKNOWN" in out, (args, rc, out, err)
+        if args[1] == "resolved-share":
+            assert "lower is worse" in out and "80:" in out, out
     r = subprocess.run([sys.executable, PLUGIN, "-m", "queue"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 3 and "-H" in r.stdout, r
 
@@ -505,7 +619,8 @@ def test_help_documents_every_option(w):
     r = subprocess.run([sys.executable, PLUGIN, "--help"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 0, r
     for word in ["-H", "-p", "-C", "-v", "-u", "-a", "-A", "-x", "-X", "-l", "-t", "-i", "-m", "-d", "-q", "-w", "-c", "-M",
-                 "queue", "bounce-rate", "deferral-rate", "complaint-rate", "latency", "api", "@10:20", "~:10",
+                 "queue", "bounce-rate", "deferral-rate", "complaint-rate", "latency", "resolved-share", "pending",
+                 "api", "@10:20", "~:10", "-w 80: -c 50:",
                  "UNKNOWN"]:
         assert word in r.stdout, word
     assert os.access(PLUGIN, os.X_OK)
@@ -531,10 +646,12 @@ UNIT = [test_range_outcomes_follow_the_plugin_guidelines, test_range_bounds_and_
         test_fnv1a_matches_published_vectors, test_string_index_is_length_then_bytes,
         test_long_name_index_is_shortened_with_its_hash, test_domain_argument_is_normalised_like_the_agent_keys,
         test_snmpget_output_parsing_keeps_strings_and_marks_missing_rows, test_status_line_escapes_pipe_and_newlines,
-        test_conf_quote_escapes_quotes_and_backslashes_and_refuses_line_breaks]
+        test_conf_quote_escapes_quotes_and_backslashes_and_refuses_line_breaks,
+        test_share_of_rows_recovers_each_rows_deliveries]
 LIVE = [test_queue_of_instance_ok_warning_critical, test_queue_of_domain, test_bounce_rate_of_domain,
         test_deferral_rate_of_domain, test_complaint_rate_of_domain_and_instance, test_queue_rows_by_q,
         test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
+        test_resolved_share_of_domain_queue_and_instance, test_pending_of_agent_and_rows,
         test_long_domain_is_found_by_its_full_name, test_api_status, test_snmpv3_authpriv,
         test_secrets_stay_out_of_the_snmp_tools_argv, test_queue_of_an_instance_never_polled_is_unknown,
         test_unknown_for_missing_rows_and_dead_agents, test_bad_arguments_are_unknown,

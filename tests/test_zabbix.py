@@ -43,12 +43,20 @@ def domain(i):
     return f"d{i:02d}.example"
 
 
+# how the three deferred recipients of bounce.example end
+LATE = ("b", "b", "d")
+
+
 def accounting(path, now):
     """Deliveries to N_DOMAINS domains through two VirtualMTAs, d{i} getting
     i+1 of them (so the busiest are known); bounce.example, among the 20
     busiest, bounces half its mail (its rate triggers fire); dead.example only
-    bounces."""
+    bounces. Three recipients of bounce.example are deferred through vmta1
+    first and resolved at the end, two bounced and one delivered: vmta1's
+    deferrals mostly end bounced (its trigger fires), vmta2 resolves none (a
+    share of 0 over nothing, which must not fire)."""
     tl = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 30))
+    tl_deferred = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 60))
     tq = time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now - 90))
     ok = "2.0.0 (success),smtp;250 ok,"
     late = "4.4.1 (no answer from host),smtp;421 4.4.1 try later,"
@@ -56,6 +64,9 @@ def accounting(path, now):
     n = 0
     with open(path, "w", newline="") as f:
         f.write(HEADER + "\r\n")
+        for k in range(len(LATE)):
+            f.write(f"t,{tl_deferred},{tq},late{k}@bounce.example,{late},vmta1,job-0,bounce.example/vmta1\r\n")
+            n += 1
         for i in range(N_DOMAINS):
             for k in range(i + 1):
                 vmta = f"vmta{k % 2 + 1}"
@@ -68,8 +79,9 @@ def accounting(path, now):
         for k in range(5):     # a domain that only bounces
             f.write(f"b,{tl},{tq},u{k}@dead.example,{bad},vmta1,job-1,dead.example/vmta1\r\n")
             n += 1
-        for k in range(3):
-            f.write(f"t,{tl},{tq},late{k}@bounce.example,{late},vmta1,job-0,bounce.example/vmta1\r\n")
+        for k, typ in enumerate(LATE):
+            f.write(f"{typ},{tl},{tq},late{k}@bounce.example,{bad if typ == 'b' else ok},vmta1,job-0,"
+                    "bounce.example/vmta1\r\n")
             n += 1
     return n
 
@@ -154,7 +166,9 @@ def import_and_host(w):
         "macros": [{"macro": "{$SNMP_COMMUNITY}", "value": "public"},
                    # the rate triggers judge a 1-minute stretch of a handful of mails
                    {"macro": "{$PMTA.RATE.TIME}", "value": "1m"},
-                   {"macro": "{$PMTA.RATE.MIN.RCPT}", "value": "1"}]})["hostids"][0]
+                   {"macro": "{$PMTA.RATE.MIN.RCPT}", "value": "1"},
+                   {"macro": "{$PMTA.RESOLVED.TIME}", "value": "1m"},
+                   {"macro": "{$PMTA.RESOLVED.MIN.RCPT}", "value": "1"}]})["hostids"][0]
 
 
 def discover(w):
@@ -237,6 +251,25 @@ def test_template_in_a_real_zabbix():
             return not missing or None
         wait_for(all_values, 180, "a value for every SNMP item", interval=5)
 
+        # Final disposition per VirtualMTA (and the domain and queue items it
+        # mirrors): vmta1 resolved 3 deferred recipients, 1 delivered.
+        resolved, delivered = len(LATE), LATE.count("d")
+        share = f"{delivered * 10000 // resolved / 100:.2f}"
+        want = {"VirtualMTA vmta1 (mta1): deferrals resolved in the window": str(resolved),
+                "VirtualMTA vmta1 (mta1): deferrals resolved delivered": share,
+                "VirtualMTA vmta1 (mta1): deferred recipients pending": "0",
+                "VirtualMTA vmta2 (mta1): deferrals resolved in the window": "0",
+                "VirtualMTA vmta2 (mta1): deferrals resolved delivered": "0",
+                "VirtualMTA vmta2 (mta1): deferred recipients pending": "0",
+                "Domain bounce.example (mta1): deferrals resolved delivered": share,
+                "Queue bounce.example/vmta1 (mta1): deferrals resolved delivered": share,
+                "Deferred recipients pending": "0", "Deferred recipients given up": "0"}
+        got = {i["name"]: i["lastvalue"] for i in w.zbx.api("item.get", {
+            "hostids": [w.hostid], "output": ["name", "lastvalue"], "filter": {"name": list(want)}})}
+        got = {k: round(float(v), 2) for k, v in got.items()}
+        assert got == {k: float(v) for k, v in want.items()}, f"disposition items: {got}"
+        print(f"# disposition: vmta1 {resolved} resolved, {share}% delivered; vmta2 none", flush=True)
+
         # No trigger is left UNKNOWN; bounce.example's bounce rate is very high,
         # and the "high" trigger that depends on it is evaluated, not frozen.
         def triggers():
@@ -246,8 +279,12 @@ def test_template_in_a_real_zabbix():
             unknown = [(t["description"], t["error"]) for t in got if t["state"] == "1"]
             assert not unknown, f"triggers UNKNOWN: {unknown[:10]}"
             fired = {t["description"] for t in got if t["value"] == "1"}
-            return fired if "Domain bounce.example (mta1): bounce rate is very high" in fired else None
-        fired = wait_for(triggers, 180, "the bounce rate trigger of bounce.example", interval=10)
+            # vmta2 resolved nothing: its share of 0 is no share
+            assert "VirtualMTA vmta2 (mta1): deferrals mostly end bounced" not in fired, fired
+            return fired if {"Domain bounce.example (mta1): bounce rate is very high",
+                             "VirtualMTA vmta1 (mta1): deferrals mostly end bounced"} <= fired else None
+        fired = wait_for(triggers, 180, "the bounce rate trigger of bounce.example and vmta1's disposition trigger",
+                         interval=10)
         print(f"# triggers in problem: {sorted(fired)}", flush=True)
 
         # Traps: the agent's own notifications, as zabbix_trap_receiver.pl writes them.

@@ -402,6 +402,8 @@ snapshot_build(struct snap_source *src)
 		goto fail;
 	if (av && snapshot_acct_rows(s, av) < 0)
 		goto fail;
+	/* Copied: freed before the indexes are built, so the two are never alive together. */
+	snapshot_acct_rows_done(s->owned);
 	if (merge_items(s->tab[SNAP_DOMAIN].row, &s->tab[SNAP_DOMAIN].n, lists[API_DOMAINS],
 	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
 	    merge_items(s->tab[SNAP_VMTA].row, &s->tab[SNAP_VMTA].n, lists[API_VMTAS],
@@ -423,7 +425,6 @@ snapshot_build(struct snap_source *src)
 	    table_index(&s->tab[SNAP_QUEUE], key_name) < 0 ||
 	    table_index(&s->tab[SNAP_LATENCY], key_scope_name) < 0)
 		goto fail;
-	snapshot_acct_rows_done(s->owned);
 	return s;
 fail:
 	snapshot_free(s);

@@ -1207,6 +1207,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	stats_expire(s, now);
 	v->pending = acct_pending_count(s->deferred);
 	v->pending_given_up = acct_pending_given_up(s->deferred);
+	v->pending_max = (uint32_t)s->c.max_pending;	/* at most ACCT_PENDING_MAX */
 	for (i = 0; i < ACCT_TABLES; i++) {
 		v->refused[i] = s->tab[i].refused;
 		v->aged[i] = s->tab[i].aged;

@@ -165,6 +165,7 @@ struct acct_view {
 	uint64_t rows_dropped;		/* keys of published tables refused (table full) or aged out, ever */
 	uint64_t pending;		/* deferred recipients followed now */
 	uint64_t pending_given_up;	/* deferred recipients given up (cap or horizon), ever */
+	uint32_t pending_max;		/* the cap: acct_stats_config.max_pending */
 	uint64_t refused[ACCT_TABLES];	/* records whose new key found its table full */
 	uint64_t aged[ACCT_TABLES];	/* rows dropped for idleness */
 	char *strings;			/* every name above points in here */

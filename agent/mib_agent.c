@@ -188,6 +188,9 @@ value_instance(const struct mib_state *st, const struct snap_instance *si,
 		set_date(v, t);
 		return;
 	}
+	case PMTA_INSTANCE_PENDING_RCPT: set_u(v, ASN_GAUGE, si->pending); return;
+	case PMTA_INSTANCE_PENDING_GIVEN_UP: set_u(v, ASN_COUNTER64, si->pending_given_up); return;
+	case PMTA_INSTANCE_PENDING_MAX: set_u(v, ASN_GAUGE, si->pending_max); return;
 	}
 }
 

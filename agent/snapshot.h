@@ -91,6 +91,7 @@ struct snap_instance {
 	uint64_t acct_records, acct_malformed;
 	uint64_t rows_dropped;
 	uint64_t pending, pending_given_up;	/* deferred recipients followed, given up */
+	uint32_t pending_max;			/* pmtaMaxPending; 0 without accounting */
 	int64_t acct_last_record;	/* wall-clock seconds of the newest record read, 0 none */
 	/*
 	 * When this instance's counters last jumped other than by counting:

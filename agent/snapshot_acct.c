@@ -146,6 +146,7 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	s->rows_dropped = av->rows_dropped;
 	s->pending = av->pending;
 	s->pending_given_up = av->pending_given_up;
+	s->pending_max = av->pending_max;
 	t = &s->tab[SNAP_DOMAIN];
 	for (i = 0; i < av->n_domains; i++) {
 		entity_row(&t->row[t->n], &av->domains[i], PMTA_ENTITY_DELIVERED, PMTA_DOMAIN_COMPLAINTS);

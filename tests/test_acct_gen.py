@@ -282,7 +282,7 @@ def recount(d, now, window=900, hard=HARD, max_pending=1000000):
                         "class": None if k in rej_tie else "hard" if rej_newest[k][2] in hard else "soft",
                         "last_diag": None if k in rej_tie else rej_newest[k][1]} for k, v in sorted(rej.items())],
         "complaints": {k: {"count": v["count"], "win_count": v["win_count"]} for k, v in sorted(comp.items())},
-        "pending": len(followed), "pending_given_up": gave_up,
+        "pending": len(followed), "pending_given_up": gave_up, "max_pending": max_pending,
         "latency": {"all": latency(("all", "")),
                     "domains": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "domains"},
                     "vmtas": {k[1]: latency(k) for k in sorted(lat_n) if k[0] == "vmtas"}},

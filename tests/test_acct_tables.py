@@ -91,6 +91,9 @@ def compare(env, exp, inst=1, agent=True):
         check("pmtaAgentAcctMalformed", env.get("pmtaAgentAcctMalformed.0"), exp["acct_malformed"])
         check("pmtaAgentPendingRcpt", env.get("pmtaAgentPendingRcpt.0"), exp["pending"])
         check("pmtaAgentPendingGivenUp", env.get("pmtaAgentPendingGivenUp.0"), exp["pending_given_up"])
+    # The instance's own: with several instances, each its own figures and cap.
+    for col, key in (("PendingRcpt", "pending"), ("PendingGivenUp", "pending_given_up"), ("PendingMax", "max_pending")):
+        check(f"pmtaInstance{col}.{inst}", env.get(f"pmtaInstance{col}.{inst}"), exp[key])
     tol = exp["latency_tolerance"]
     ent_cols = [(4, "delivered"), (5, "bounced"), (6, "hard"), (7, "soft"), (8, "deferred"),
                 (9, "remote_bounced"), (10, "win_delivered"), (11, "win_bounced"), (12, "win_deferred"),

@@ -494,21 +494,25 @@ def test_resolved_share_of_domain_queue_and_instance(w):
     assert "no row for domain nosuch.example on mta3" in out, out
 
 
-def test_pending_of_agent_and_rows(w):
+def test_pending_of_instances_and_rows(w):
+    pend1 = MAIL[("yahoo.com", "t")]
     pend3 = sum(n["deferred"] - n["delivered"] - n["bounced"] for n in DISPOSITION.values())
-    total = MAIL[("yahoo.com", "t")] + pend3
-    assert w.env.get("pmtaAgentPendingRcpt.0") == str(total)
-    out = expect(w, 0, "PMTA PENDING OK - ", "-m", "pending", "-w", str(total), "-c", str(total + 1))
-    assert (f"{total} deferred recipients pending on the agent (every instance), 0 given up unresolved since "
-            "the agent started") in out, out
+    assert w.env.get("pmtaAgentPendingRcpt.0") == str(pend1 + pend3)
+    out = expect(w, 0, "PMTA PENDING OK - ", "-m", "pending", "-w", str(pend1), "-c", str(pend1 + 1))
+    pct = f"{round(pend1 * 100.0 / 1000000, 2):.2f}".rstrip("0").rstrip(".")
+    assert (f"{pend1} deferred recipients pending for mta1 ({pct}% of its pmtaMaxPending 1000000), 0 given "
+            "up unresolved on mta1") in out, out
     p = perfdata(out)
-    assert p["pending"] == [str(total), str(total), str(total + 1), "0", ""], out
+    assert p["pending"] == [str(pend1), str(pend1), str(pend1 + 1), "0", "1000000"], out
     assert p["given_up"] == ["0c", "", "", "0", ""], out
-    expect(w, 1, "PMTA PENDING WARNING - ", "-m", "pending", "-w", str(total - 1), "-c", str(total + 1))
-    expect(w, 2, "PMTA PENDING CRITICAL - ", "-m", "pending", "-w", str(total - 2), "-c", str(total - 1))
+    expect(w, 1, "PMTA PENDING WARNING - ", "-m", "pending", "-w", str(pend1 - 1), "-c", str(pend1 + 1))
+    expect(w, 2, "PMTA PENDING CRITICAL - ", "-m", "pending", "-w", str(pend1 - 2), "-c", str(pend1 - 1))
+    # each instance its own: mta3's count is not mta1's
+    out = expect(w, 0, "PMTA PENDING OK - ", "-i", "mta3", "-m", "pending", "-w", str(pend3))
+    assert f"{pend3} deferred recipients pending for mta3 (" in out and perfdata(out)["pending"][0] == str(pend3), out
     # one row: -d, -q
     out = expect(w, 1, "PMTA PENDING WARNING - ", "-m", "pending", "-d", "yahoo.com", "-w", "5")
-    assert f"{MAIL[('yahoo.com', 't')]} deferred recipients pending for yahoo.com on mta1" in out, out
+    assert f"{pend1} deferred recipients pending for yahoo.com on mta1" in out, out
     aol = DISPOSITION["aol.com"]
     out = expect(w, 0, "PMTA PENDING OK - ", "-i", "mta3", "-m", "pending", "-q", "aol.com/vmta1", "-w", "1")
     assert perfdata(out)["pending"][0] == str(aol["deferred"] - aol["delivered"] - aol["bounced"]), out
@@ -651,7 +655,7 @@ UNIT = [test_range_outcomes_follow_the_plugin_guidelines, test_range_bounds_and_
 LIVE = [test_queue_of_instance_ok_warning_critical, test_queue_of_domain, test_bounce_rate_of_domain,
         test_deferral_rate_of_domain, test_complaint_rate_of_domain_and_instance, test_queue_rows_by_q,
         test_rates_of_instance_sum_the_vmta_rows, test_latency_of_domain_and_instance,
-        test_resolved_share_of_domain_queue_and_instance, test_pending_of_agent_and_rows,
+        test_resolved_share_of_domain_queue_and_instance, test_pending_of_instances_and_rows,
         test_long_domain_is_found_by_its_full_name, test_api_status, test_snmpv3_authpriv,
         test_secrets_stay_out_of_the_snmp_tools_argv, test_queue_of_an_instance_never_polled_is_unknown,
         test_unknown_for_missing_rows_and_dead_agents, test_bad_arguments_are_unknown,

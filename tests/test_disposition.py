@@ -34,11 +34,11 @@ def disposition_problems(env, want):
     """The disposition columns and scalars against a recount (test_acct_gen.recount())."""
     problems = []
     tol = {"relative": 0.05, "absolute_s": 1}
-    for what, got in (("pmtaAgentPendingRcpt", env.get("pmtaAgentPendingRcpt.0")),
-                      ("pmtaAgentPendingGivenUp", env.get("pmtaAgentPendingGivenUp.0")),
-                      ("pmtaAgentAcctRecords", env.get("pmtaAgentAcctRecords.0"))):
-        k = {"pmtaAgentPendingRcpt": "pending", "pmtaAgentPendingGivenUp": "pending_given_up",
-             "pmtaAgentAcctRecords": "acct_records"}[what]
+    keys = {"pmtaAgentPendingRcpt.0": "pending", "pmtaAgentPendingGivenUp.0": "pending_given_up",
+            "pmtaAgentAcctRecords.0": "acct_records", "pmtaInstancePendingRcpt.1": "pending",
+            "pmtaInstancePendingGivenUp.1": "pending_given_up", "pmtaInstancePendingMax.1": "max_pending"}
+    for what, k in keys.items():
+        got = env.get(what)
         if str(got) != str(want[k]):
             problems.append(f"{what}: agent {got}, expected {want[k]}")
     for table_no, key, first in ((6, "domains", 22), (5, "vmtas", 21), (4, "queues", 31)):

@@ -26,7 +26,7 @@ struct stats_hbin {
 	uint16_t bucket;
 };
 
-/* A few (bucket, count) pairs; zeroed is empty. */
+/* A few (bucket, count) pairs, ascending by bucket; zeroed is empty. */
 struct stats_sparse {
 	struct stats_hbin *bin;
 	uint16_t n, cap;

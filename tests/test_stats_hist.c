@@ -182,6 +182,40 @@ stats_sparse_repeated_values_share_a_bin(void **state)
 	stats_sparse_free(NULL);
 }
 
+/*
+ * Values in random order, inserted at the front, middle and end: the bins stay
+ * ascending by bucket, one per bucket, and their counts are exact.
+ */
+static void
+stats_sparse_bins_stay_sorted_and_exact(void **state)
+{
+	static uint32_t want[STATS_HIST_BUCKETS];
+	struct stats_sparse sp = { 0 };
+	uint64_t x = 88172645463325252ull, total = 0;
+	unsigned i, b;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		uint64_t v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v = (i % 3 == 0) ? x % 100 : (i % 3 == 1) ? x % 100000 : x % 5000000000ull;
+		want[stats_hist_bucket(v)]++;
+		assert_int_equal(stats_sparse_add(&sp, v), 0);
+	}
+	for (i = 0; i < sp.n; i++) {
+		if (i)
+			assert_true(sp.bin[i - 1].bucket < sp.bin[i].bucket);
+		assert_int_equal(sp.bin[i].n, want[sp.bin[i].bucket]);
+		total += sp.bin[i].n;
+	}
+	assert_int_equal(total, 20000);
+	for (b = 0, i = 0; b < STATS_HIST_BUCKETS; b++)
+		i += want[b] != 0;
+	assert_int_equal(sp.n, i);
+	stats_sparse_free(&sp);
+}
+
 int
 main(void)
 {
@@ -192,6 +226,7 @@ main(void)
 		cmocka_unit_test(stats_hist_random_percentiles_match_exact_nearest_rank),
 		cmocka_unit_test(stats_hist_single_sample_is_every_percentile),
 		cmocka_unit_test(stats_sparse_repeated_values_share_a_bin),
+		cmocka_unit_test(stats_sparse_bins_stay_sorted_and_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

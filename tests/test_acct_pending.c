@@ -106,6 +106,37 @@ key_delivered_ignores_queued_and_ids(void **state)
 	assert_int_not_equal(acct_pending_key_delivered(&a), acct_pending_key_delivered(&b));
 }
 
+/*
+ * Only ASCII A..Z fold, in every position of a long address (the key is hashed
+ * 8 bytes at a time): '@' and '[' (just below and above the letters) and bytes
+ * above 0x7f (0xc1 is 'A' with the high bit) keep their value.
+ */
+static void
+key_case_folding_is_ascii_letters_only(void **state)
+{
+	struct acct_record a = rec("Some.Long.Recipient.Name+TAG@Example-Domain.COM", "s", 1, "e", "j");
+	struct acct_record b = rec("some.long.recipient.name+tag@example-domain.com", "s", 1, "e", "j");
+	struct acct_record c = rec("a@b", "s", 1, "e", "j");
+	struct acct_record d = rec("a`b", "s", 1, "e", "j");
+	struct acct_record e = rec("a[b", "s", 1, "e", "j");
+	struct acct_record f = rec("a{b", "s", 1, "e", "j");
+	struct acct_record g = rec("\xc1x@y", "s", 1, "e", "j");
+	struct acct_record h = rec("\xe1x@y", "s", 1, "e", "j");
+
+	(void)state;
+	assert_int_equal(acct_pending_key_deferred(&a), acct_pending_key_deferred(&b));
+	assert_int_equal(acct_pending_key_delivered(&a), acct_pending_key_delivered(&b));
+	assert_int_not_equal(acct_pending_key_delivered(&c), acct_pending_key_delivered(&d));
+	assert_int_not_equal(acct_pending_key_delivered(&e), acct_pending_key_delivered(&f));
+	assert_int_not_equal(acct_pending_key_delivered(&g), acct_pending_key_delivered(&h));
+	/* Trailing bytes of a field are not zero padding: "a" is not "a\0". */
+	a = rec("a", "", 0, "", "");
+	b = rec("a", "", 0, "", "");
+	b.rcpt.len = 2;
+	b.rcpt.p = "a\0";
+	assert_int_not_equal(acct_pending_key_delivered(&a), acct_pending_key_delivered(&b));
+}
+
 static void
 add_take_returns_first_time_and_rows(void **state)
 {
@@ -272,6 +303,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(key_deferred_ignores_rcpt_case_only),
 		cmocka_unit_test(key_delivered_ignores_queued_and_ids),
+		cmocka_unit_test(key_case_folding_is_ascii_letters_only),
 		cmocka_unit_test(add_take_returns_first_time_and_rows),
 		cmocka_unit_test(cap_gives_up_oldest_first),
 		cmocka_unit_test(horizon_gives_up_entries_older_than_it),

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "acct_csv.h"
+#include "acct_time.h"
 
 #define DEFAULT_HEADER "type,timeLogged,timeQueued,orig,rcpt,orcpt,dsnAction,dsnStatus," \
 	"dsnDiag,dsnMta,bounceCat,srcType,srcMta,dlvType,dlvSourceIp,dlvDestinationIp," \
@@ -472,6 +473,53 @@ acct_csv_successive_times_each_parsed_right(void **state)
 	acct_header_free(h);
 }
 
+/*
+ * The memo reuses the day of the last time when only hh:mm:ss differ: random
+ * runs of times on a few days and offsets, with bad times of day and the
+ * first hour of 1970 east of UTC (before the epoch) among them, must each give
+ * what acct_time_parse() gives on its own.
+ */
+static void
+acct_csv_same_day_times_match_full_parse(void **state)
+{
+	static const char *days[] = { "2019-02-08 ", "2019-02-08T", "2019-02-09 ", "1970-01-01 " };
+	static const char *offs[] = { "+0000", "+0100", "-0530" };
+	struct acct_header *h = header("type,timeLogged,timeQueued");
+	struct acct_parser *p = acct_parser_new(0);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	const char *day = days[0], *off = offs[0];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		char t[40], line[100];
+		struct acct_record r;
+		const char *why;
+		int64_t want;
+		int rc, bad;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (i % 16 == 0) {	/* runs of one day and offset, as in a real file */
+			day = days[(x >> 48) % 4];
+			off = offs[(x >> 56) % 3];
+		}
+		bad = x % 50 == 0;
+		snprintf(t, sizeof(t), "%s%02u:%02u:%02u%s", day,
+		    (unsigned)(bad ? 24 + (x >> 12) % 3 : (x >> 12) % 24), (unsigned)((x >> 20) % 60),
+		    (unsigned)((x >> 28) % (bad ? 62 : 60)), off);
+		if ((x >> 44) % 97 == 0)
+			t[14] = '.';	/* not a time of day at all */
+		snprintf(line, sizeof(line), "d,1549662845,%s", t);
+		rc = acct_parser_parse(p, h, line, strlen(line), &r, &why);
+		assert_int_equal(rc, 0);
+		if (acct_time_parse(t, strlen(t), &want) < 0)
+			want = 0;	/* a bad timeQueued is kept as 0 */
+		assert_int_equal(r.time_queued, want);
+	}
+	acct_parser_free(p);
+	acct_header_free(h);
+}
+
 static void
 acct_csv_long_line_refused_at_parser_cap(void **state)
 {
@@ -629,6 +677,7 @@ main(void)
 		cmocka_unit_test(acct_csv_utf8_rcpt_kept_as_bytes),
 		cmocka_unit_test(acct_csv_bad_time_queued_gives_zero),
 		cmocka_unit_test(acct_csv_successive_times_each_parsed_right),
+		cmocka_unit_test(acct_csv_same_day_times_match_full_parse),
 		cmocka_unit_test(acct_csv_long_line_refused_at_parser_cap),
 		cmocka_unit_test(acct_csv_default_cap_reason_names_65536),
 		cmocka_unit_test(acct_csv_scratch_holds_unquoted_fields_of_a_line_at_the_cap),

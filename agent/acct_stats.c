@@ -219,11 +219,32 @@ table_find(const struct table *t, const char *key, size_t len, uint32_t h)
  * The row for key, added when missing. NULL when the table already holds
  * max_rows keys (counted, and logged at most once a minute) or on no memory.
  */
+/* key's hash, its slot's cache line asked for: lookups in several tables overlap their misses. */
+static uint32_t
+table_prefetch(const struct acct_stats *s, enum acct_table which, const char *key, size_t len)
+{
+	const struct table *t = &s->tab[which];
+	uint32_t h = base_fnv1a(key, len);
+
+	if (t->cap)
+		__builtin_prefetch(&t->slot[h & (t->cap - 1)]);
+	return h;
+}
+
+static struct row *table_get_hashed(struct acct_stats *s, enum acct_table which, const char *key,
+				    size_t len, uint32_t h);
+
 static struct row *
 table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t len)
 {
+	return table_get_hashed(s, which, key, len, base_fnv1a(key, len));
+}
+
+static struct row *
+table_get_hashed(struct acct_stats *s, enum acct_table which, const char *key, size_t len,
+		 uint32_t h)
+{
 	struct table *t = &s->tab[which];
-	uint32_t h = base_fnv1a(key, len);
 	struct row *r = table_find(t, key, len, h);
 
 	if (r)
@@ -755,6 +776,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 	bool hard = false;
 	int64_t lat = -1;
 	const char *at;
+	uint32_t hd = 0, hv = 0, hq = 0;
 
 	if (k == K_NONE)
 		return;
@@ -775,14 +797,20 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 	if (k == K_D && r->time_queued)
 		lat = r->time_logged > r->time_queued ? r->time_logged - r->time_queued : 0;
 
-	row_count(s, s->all, k, win, hard, r->time_logged, lat);
 	if (dl)
-		rows[0] = table_get(s, ACCT_TAB_DOMAIN, dom, dl);
+		hd = table_prefetch(s, ACCT_TAB_DOMAIN, dom, dl);
 	if (r->vmta.len)
-		rows[1] = table_get(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len));
+		hv = table_prefetch(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len));
 	ql = queue_key(s, r, k, dom, dl, queue);
 	if (ql)
-		rows[2] = table_get(s, ACCT_TAB_QUEUE, queue, ql);
+		hq = table_prefetch(s, ACCT_TAB_QUEUE, queue, ql);
+	row_count(s, s->all, k, win, hard, r->time_logged, lat);
+	if (dl)
+		rows[0] = table_get_hashed(s, ACCT_TAB_DOMAIN, dom, dl, hd);
+	if (r->vmta.len)
+		rows[1] = table_get_hashed(s, ACCT_TAB_VMTA, r->vmta.p, cap_name(r->vmta.len), hv);
+	if (ql)
+		rows[2] = table_get_hashed(s, ACCT_TAB_QUEUE, queue, ql, hq);
 	row_count(s, rows[0], k, win, hard, r->time_logged, lat);
 	row_count(s, rows[1], k, win, hard, r->time_logged, lat);
 	row_count(s, rows[2], k, win, hard, r->time_logged, lat);

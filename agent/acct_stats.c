@@ -215,10 +215,6 @@ table_find(const struct table *t, const char *key, size_t len, uint32_t h)
 	return NULL;
 }
 
-/*
- * The row for key, added when missing. NULL when the table already holds
- * max_rows keys (counted, and logged at most once a minute) or on no memory.
- */
 /* key's hash, its slot's cache line asked for: lookups in several tables overlap their misses. */
 static uint32_t
 table_prefetch(const struct acct_stats *s, enum acct_table which, const char *key, size_t len)
@@ -231,15 +227,11 @@ table_prefetch(const struct acct_stats *s, enum acct_table which, const char *ke
 	return h;
 }
 
-static struct row *table_get_hashed(struct acct_stats *s, enum acct_table which, const char *key,
-				    size_t len, uint32_t h);
-
-static struct row *
-table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t len)
-{
-	return table_get_hashed(s, which, key, len, base_fnv1a(key, len));
-}
-
+/*
+ * The row for key (h: its base_fnv1a()), added when missing. NULL when the
+ * table already holds max_rows keys (counted, and logged at most once a
+ * minute) or on no memory.
+ */
 static struct row *
 table_get_hashed(struct acct_stats *s, enum acct_table which, const char *key, size_t len,
 		 uint32_t h)
@@ -271,6 +263,12 @@ table_get_hashed(struct acct_stats *s, enum acct_table which, const char *key, s
 	slot_put(t->slot, t->cap, r);
 	t->n++;
 	return r;
+}
+
+static struct row *
+table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t len)
+{
+	return table_get_hashed(s, which, key, len, base_fnv1a(key, len));
 }
 
 /* A row followed recipients still count in is kept, however idle: they will resolve there. */

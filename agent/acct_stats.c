@@ -1189,7 +1189,14 @@ view_resolve(struct acct_view *v)
 #undef AT
 }
 
-/* Idle rows go; slices no window reaches are freed. */
+static void
+window_expire(struct stats_window *w, int64_t now, unsigned horizon)
+{
+	stats_window_drop_before(w, now - (int64_t)horizon);
+	stats_window_settle(w, now);
+}
+
+/* Idle rows go; slices no window reaches are freed; idle windows are packed. */
 static void
 stats_expire(struct acct_stats *s, int64_t now)
 {
@@ -1207,14 +1214,14 @@ stats_expire(struct acct_stats *s, int64_t now)
 
 			if (!r)
 				continue;
-			stats_window_drop_before(&r->win, now - s->c.horizon);
+			window_expire(&r->win, now, s->c.horizon);
 			if (r->res)
-				stats_window_drop_before(r->res, now - s->c.horizon);
+				window_expire(r->res, now, s->c.horizon);
 		}
 	}
-	stats_window_drop_before(&s->all->win, now - s->c.horizon);
+	window_expire(&s->all->win, now, s->c.horizon);
 	if (s->all->res)
-		stats_window_drop_before(s->all->res, now - s->c.horizon);
+		window_expire(s->all->res, now, s->c.horizon);
 }
 
 struct acct_view *

@@ -375,6 +375,33 @@ stats_window_drop_before(struct stats_window *w, int64_t t)
 	}
 }
 
+void
+stats_window_settle(struct stats_window *w, int64_t now)
+{
+	int64_t cutoff = slice_no(now) - STATS_OPEN_SLICES;
+
+	/* What the next record in time order would pack anyway, packed now. */
+	while (w->n_open && w->open[0].no <= cutoff)
+		if (open_pack_oldest(w) < 0)
+			return;
+	if (w->n_open)
+		return;		/* a busy row keeps its slices and buffers as they are */
+	free(w->open);
+	w->open = NULL;
+	w->cap_open = 0;
+	stats_sparse_free(&w->spare);
+	if (w->n_late && late_merge(w) < 0)
+		return;
+	if (w->len && w->cap > w->len) {
+		uint8_t *p = realloc(w->packed, w->len);
+
+		if (p) {
+			w->packed = p;
+			w->cap = w->len;
+		}
+	}
+}
+
 bool
 stats_window_empty(const struct stats_window *w)
 {

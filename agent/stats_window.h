@@ -82,6 +82,15 @@ void stats_window_prune(struct stats_window *w, int64_t now);
  */
 void stats_window_drop_before(struct stats_window *w, int64_t t);
 
+/*
+ * An idle row's memory, returned: the open slices that a record in time
+ * order at now would pack are packed, and when none is left open the
+ * open slices' array, the spare bins and the packed string's slack are
+ * freed (about 130 bytes a row with 100,000 mostly quiet domains). The
+ * sums do not change. A row that is still busy is left as it is.
+ */
+void stats_window_settle(struct stats_window *w, int64_t now);
+
 /* True when no slice is left. */
 bool stats_window_empty(const struct stats_window *w);
 

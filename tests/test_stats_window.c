@@ -195,6 +195,43 @@ stats_window_negative_times_round_down(void **state)
 	stats_window_free(&w);
 }
 
+/*
+ * A row that has been quiet for longer than the open slices span is packed
+ * whole and gives its buffers back; the sums stay the same, and a later
+ * event (newer, or older than the packed ones) still counts.
+ */
+static void
+stats_window_settle_packs_an_idle_row(void **state)
+{
+	struct stats_window w = { 0 };
+	int64_t t, now = T0 + 600;
+
+	(void)state;
+	for (t = T0; t < T0 + 300; t += 7)
+		assert_int_equal(stats_window_add(&w, t, t, STATS_DELIVERED, t % 40), 0);
+	assert_non_null(w.open);
+	/* Still busy at the time of the last event: left as it is. */
+	stats_window_settle(&w, T0 + 300);
+	assert_non_null(w.open);
+	assert_int_equal(sum_of(&w, now, 900, STATS_DELIVERED), 43);
+	assert_int_equal(sum_of(&w, now, 400, STATS_DELIVERED), 14);	/* +203 .. +294 */
+	stats_window_settle(&w, now);
+	assert_null(w.open);
+	assert_int_equal(w.n_open, 0);
+	assert_null(w.spare.bin);
+	assert_int_equal(w.cap, w.len);
+	assert_int_equal(sum_of(&w, now, 900, STATS_DELIVERED), 43);
+	assert_int_equal(sum_of(&w, now, 400, STATS_DELIVERED), 14);
+	/* Settling an idle row again changes nothing. */
+	stats_window_settle(&w, now);
+	assert_int_equal(sum_of(&w, now, 900, STATS_DELIVERED), 43);
+	assert_int_equal(stats_window_add(&w, now, now, STATS_BOUNCED, 5), 0);
+	assert_int_equal(stats_window_add(&w, T0 + 1, now, STATS_BOUNCED, -1), 0);
+	assert_int_equal(sum_of(&w, now, 900, STATS_BOUNCED), 2);
+	assert_int_equal(sum_of(&w, now, 900, STATS_DELIVERED), 43);
+	stats_window_free(&w);
+}
+
 static int64_t
 slice_start(int64_t t)
 {
@@ -228,6 +265,8 @@ check_brute_force(bool ordered)
 		kind[i] = rand() % (STATS_COUNTERS + 1);
 		lat[i] = rand() % 3 ? rand() % 100 : -1;
 		assert_int_equal(stats_window_add(&w, t[i], now, (enum stats_counter)kind[i], lat[i]), 0);
+		if (i % 500 == 499)	/* as the agent does at each view, between records */
+			stats_window_settle(&w, now);
 	}
 	for (later = now; later <= now + 3700; later += 450) {
 		for (k = 0; k < sizeof(windows) / sizeof(windows[0]); k++) {
@@ -268,6 +307,7 @@ check_brute_force(bool ordered)
 			assert_int_equal(pg[1], pw[1]);
 		}
 		stats_window_prune(&w, later);
+		stats_window_settle(&w, later);
 	}
 	stats_hist_free(h);
 	stats_hist_free(hb);
@@ -301,6 +341,7 @@ main(void)
 		cmocka_unit_test(stats_window_drop_before_keeps_from_the_slice_of_t),
 		cmocka_unit_test(stats_window_latencies_follow_the_window),
 		cmocka_unit_test(stats_window_negative_times_round_down),
+		cmocka_unit_test(stats_window_settle_packs_an_idle_row),
 		cmocka_unit_test(stats_window_random_order_matches_brute_force),
 		cmocka_unit_test(stats_window_jittered_order_matches_brute_force),
 	};

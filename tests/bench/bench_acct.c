@@ -284,6 +284,10 @@ memory_only(struct acct_stats *st, struct acct_reader *rd)
 	printf("  a view of them (%zu domains, %zu queues, %zu deferral rows): %.0f MB\n",
 	    v ? v->n_domains : 0, v ? v->n_queues : 0, v ? v->n_deferrals : 0, view - stats);
 	acct_view_free(v);
+	/* A view also drops what no window reaches and packs the idle rows' windows. */
+	stats = heap_mb();
+	printf("  statistics after that view (old slices dropped, idle windows packed): %.0f MB\n",
+	    stats - base);
 	a = snapshot_of(st, api);
 	printf("  one snapshot as published (its rows, columns, index and strings): %.0f MB\n",
 	    heap_mb() - stats);

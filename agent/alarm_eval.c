@@ -88,9 +88,9 @@ collect_queued(const struct cfg_threshold *th, const struct snap_instance *si,
 		for (i = 0; i < t->n; i++) {
 			const struct snap_row *r = &t->row[i];
 
-			if (r->col[PMTA_QUEUE_LISTED] == PMTA_TRUTH_TRUE &&
+			if (snap_col(t, r, PMTA_QUEUE_LISTED) == PMTA_TRUTH_TRUE &&
 			    (!th->scope_name || strcmp(th->scope_name, r->name) == 0) &&
-			    push(o, "queue", r->name, r->col[PMTA_QUEUE_RCPT], 0) < 0)
+			    push(o, "queue", r->name, snap_col(t, r, PMTA_QUEUE_RCPT), 0) < 0)
 				return -1;
 		}
 		return 0;
@@ -104,7 +104,7 @@ collect_queued(const struct cfg_threshold *th, const struct snap_instance *si,
 
 			if ((!th->scope_name || strcasecmp(th->scope_name, r->name) == 0) &&
 			    push(o, scope_kind(th->scope), r->name,
-			    r->col[PMTA_ENTITY_QUEUED_RCPT], 0) < 0)
+			    snap_col(t, r, PMTA_ENTITY_QUEUED_RCPT), 0) < 0)
 				return -1;
 		}
 		return 0;
@@ -133,8 +133,8 @@ alarm_eval_collect(const struct cfg_threshold *th, const struct snap_instance *s
 		uint64_t u = 0;
 
 		for (i = 0; i < t->n; i++)
-			if (t->row[i].col[PMTA_CONN_UTILIZATION] > u)
-				u = t->row[i].col[PMTA_CONN_UTILIZATION];
+			if (snap_col(t, &t->row[i], PMTA_CONN_UTILIZATION) > u)
+				u = snap_col(t, &t->row[i], PMTA_CONN_UTILIZATION);
 		rc = push(o, "instance", NULL, u, 0);
 		break;
 	}

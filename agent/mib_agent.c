@@ -80,7 +80,7 @@ static const struct mib_rows *
 rows_instance(const struct mib_state *st, const struct snap_instance *si)
 {
 	/* One row per instance, with no index after pmtaInstanceIndex. */
-	static const struct mib_row row = { .idx = NULL, .idx_len = 0, .data = NULL };
+	static const struct mib_row row = { .data = NULL, .off = 0, .idx_len = 0 };
 	static const struct mib_rows one = { .n = 1, .row = (struct mib_row *)&row };
 
 	(void)st;
@@ -218,6 +218,7 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	    const struct mib_row *row, unsigned col, struct mib_val *v)
 {
 	const struct snap_row *r = row->data;
+	const struct snap_table *tq = &si->tab[SNAP_QUEUE];
 	const struct pmta_result *a = si->api;
 
 	(void)st;
@@ -228,12 +229,12 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	case PMTA_QUEUE_MODE:
 	case PMTA_QUEUE_LISTED:
 		v->type = ASN_INTEGER;
-		v->i = (int64_t)r->col[col];
+		v->i = (int64_t)snap_col(tq, r, col);
 		return;
 	case PMTA_QUEUE_NEXT_RETRY: {
 		/* retryTime and timeNow are both PowerMTA's local clock. */
 		int64_t pmta_now = a->st.time_now + (int64_t)age_since_mono(a->st_at);
-		int64_t retry = (int64_t)r->col[SNAP_QUEUE_RETRY_AT];
+		int64_t retry = (int64_t)snap_col(tq, r, SNAP_QUEUE_RETRY_AT);
 
 		set_u(v, ASN_UNSIGNED, retry && (a->st.have & PMTA_HAVE_TIMES) &&
 		    retry > pmta_now ? (uint64_t)(retry - pmta_now) : 0);
@@ -242,16 +243,16 @@ value_queue(const struct mib_state *st, const struct snap_instance *si,
 	case PMTA_QUEUE_LAST_ERROR: set_s(v, r->text); return;
 	}
 	if (col >= PMTA_QUEUE_DEFERRED_DELIVERED)
-		set_u(v, disposition_type(col - PMTA_QUEUE_DEFERRED_DELIVERED), r->col[col]);
+		set_u(v, disposition_type(col - PMTA_QUEUE_DEFERRED_DELIVERED), snap_col(tq, r, col));
 	else if (col >= PMTA_QUEUE_DELIVERED && col <= PMTA_QUEUE_REMOTE_BOUNCED)
-		set_u(v, ASN_COUNTER64, r->col[col]);
+		set_u(v, ASN_COUNTER64, snap_col(tq, r, col));
 	else if (col == PMTA_QUEUE_COMPLAINTS || col == PMTA_QUEUE_BACKOFF_ENTRIES ||
 	    col == PMTA_QUEUE_BACKOFF_SECONDS)
-		set_u(v, ASN_COUNTER64, r->col[col]);
+		set_u(v, ASN_COUNTER64, snap_col(tq, r, col));
 	else if (col >= PMTA_QUEUE_LATENCY_P50 && col <= PMTA_QUEUE_LATENCY_P99)
-		set_u(v, ASN_UNSIGNED, r->col[col]);
+		set_u(v, ASN_UNSIGNED, snap_col(tq, r, col));
 	else
-		set_u(v, ASN_GAUGE, r->col[col]);	/* queued, Win*, rates */
+		set_u(v, ASN_GAUGE, snap_col(tq, r, col));	/* queued, Win*, rates */
 }
 
 /* Column types of the tables whose rows are struct snap_row. */
@@ -305,8 +306,10 @@ numeric_type(unsigned tab, unsigned col)
 }
 
 static void
-value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_val *v)
+value_snap_row(const struct snap_instance *si, unsigned tab, const struct snap_row *r, unsigned col,
+	       struct mib_val *v)
 {
+	const struct snap_table *st = &si->tab[tab];
 	u_char t = numeric_type(tab, col);
 
 	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_DIAG) {
@@ -328,23 +331,23 @@ value_snap_row(unsigned tab, const struct snap_row *r, unsigned col, struct mib_
 	if ((tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) ||
 	    (tab == SNAP_REJECTION && col == PMTA_REJECTION_LAST_SEEN_AGE)) {
 		/* Both tables keep the time in the age's own column (snapshot.h). */
-		int64_t now = (int64_t)time(NULL), seen = (int64_t)r->col[col];
+		int64_t now = (int64_t)time(NULL), seen = (int64_t)snap_col(st, r, col);
 
 		set_u(v, ASN_UNSIGNED, seen && now > seen ? (uint64_t)(now - seen) : 0);
 		return;
 	}
 	if (t == ASN_INTEGER) {
 		v->type = t;
-		v->i = (int64_t)r->col[col];
+		v->i = (int64_t)snap_col(st, r, col);
 		return;
 	}
-	set_u(v, t, r->col[col]);
+	set_u(v, t, snap_col(st, r, col));
 }
 
 #define VALUE_FN(fn, tab) \
 	static void fn(const struct mib_state *st, const struct snap_instance *si, \
 		       const struct mib_row *row, unsigned col, struct mib_val *v) \
-	{ (void)st; (void)si; value_snap_row(tab, row->data, col, v); }
+	{ (void)st; value_snap_row(si, tab, row->data, col, v); }
 
 VALUE_FN(value_conn, SNAP_CONN)
 VALUE_FN(value_domain, SNAP_DOMAIN)
@@ -484,8 +487,8 @@ answer(netsnmp_variable_list *vb, const struct mib_val *v)
 static size_t
 cell_oid(const struct mib_table *t, const struct mib_hit *hit, oid *o)
 {
-	const struct mib_row *row = hit->row;
-	size_t n = t->oid_len, k;
+	uint32_t idx[MIB_INDEX_MAX];
+	size_t n = t->oid_len, k, len = mib_rows_index(hit->rows, (size_t)(hit->row - hit->rows->row), idx);
 
 	memcpy(o, t->oid, n * sizeof(oid));
 	o[n++] = 1;
@@ -493,8 +496,8 @@ cell_oid(const struct mib_table *t, const struct mib_hit *hit, oid *o)
 	if (hit->si)
 		o[n++] = hit->si->index;
 	/* Rows indexed by the instance alone have no idx (NULL). */
-	for (k = 0; k < row->idx_len && n < MAX_OID_LEN; k++)
-		o[n++] = row->idx[k];
+	for (k = 0; k < len && n < MAX_OID_LEN; k++)
+		o[n++] = idx[k];
 	return n;
 }
 

@@ -17,10 +17,10 @@ table_find(const struct mib_state *st, const struct mib_lookup_table *t, const u
 		const struct mib_rows *rows = t->rows(st, NULL);
 		size_t k = mib_rows_seek(rows, idx, len, next);
 
-		if (k == rows->n || (!next && mib_oid_cmp(rows->row[k].idx, rows->row[k].idx_len,
-		    idx, len) != 0))
+		if (k == rows->n || (!next && mib_rows_cmp(rows, k, idx, len) != 0))
 			return false;
 		hit->si = NULL;
+		hit->rows = rows;
 		hit->row = &rows->row[k];
 		return true;
 	}
@@ -34,10 +34,10 @@ table_find(const struct mib_state *st, const struct mib_lookup_table *t, const u
 		si = st->inst[idx[0] - 1];
 		rows = t->rows(st, si);
 		k = mib_rows_seek(rows, idx + 1, len - 1, false);
-		if (k == rows->n || mib_oid_cmp(rows->row[k].idx, rows->row[k].idx_len,
-		    idx + 1, len - 1) != 0)
+		if (k == rows->n || mib_rows_cmp(rows, k, idx + 1, len - 1) != 0)
 			return false;
 		hit->si = si;
+		hit->rows = rows;
 		hit->row = &rows->row[k];
 		return true;
 	}
@@ -55,6 +55,7 @@ table_find(const struct mib_state *st, const struct mib_lookup_table *t, const u
 		k = len && idx[0] == i + 1 ? mib_rows_seek(rows, idx + 1, len - 1, true) : 0;
 		if (k < rows->n) {
 			hit->si = si;
+			hit->rows = rows;
 			hit->row = &rows->row[k];
 			return true;
 		}

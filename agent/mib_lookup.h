@@ -26,7 +26,8 @@ struct mib_lookup_table {
 struct mib_hit {
 	unsigned col;
 	const struct snap_instance *si;	/* NULL in the agent's own tables */
-	const struct mib_row *row;
+	const struct mib_rows *rows;	/* the rows it was found in */
+	const struct mib_row *row;	/* one of rows->row */
 };
 
 /*

@@ -91,6 +91,7 @@ add_queue(netsnmp_variable_list **vars, const struct mib_state *st, const struct
 	const char *slash = strrchr(name, '/');
 	const struct snap_row *q = NULL;
 	const struct snap_instance *si = NULL;
+	uint64_t backoff = 0;
 	char idxname[MIB_NAME_MAX], domain[PMTA_NAME_MAX];
 	uint32_t key[MIB_INDEX_MAX];
 	size_t i, klen, n = mib_name_index(name, strlen(name), idxname);
@@ -103,8 +104,10 @@ add_queue(netsnmp_variable_list **vars, const struct mib_state *st, const struct
 		const struct mib_rows *ix = &si->tab[SNAP_QUEUE].idx;
 		size_t k = mib_rows_seek(ix, key, klen, false);
 
-		if (k < ix->n && mib_oid_cmp(ix->row[k].idx, ix->row[k].idx_len, key, klen) == 0)
+		if (k < ix->n && mib_rows_cmp(ix, k, key, klen) == 0) {
 			q = ix->row[k].data;
+			backoff = snap_col(&si->tab[SNAP_QUEUE], q, PMTA_QUEUE_BACKOFF_ENTRIES);
+		}
 	}
 	snprintf(domain, sizeof(domain), "%.*s", slash ? (int)(slash - name) : (int)strlen(name),
 	    name);
@@ -120,8 +123,8 @@ add_queue(netsnmp_variable_list **vars, const struct mib_state *st, const struct
 			o[len++] = key[k];
 		switch (cols[i]) {
 		case PMTA_QUEUE_BACKOFF_ENTRIES:
-			c64.high = (q ? q->col[PMTA_QUEUE_BACKOFF_ENTRIES] : 0) >> 32;
-			c64.low = (q ? q->col[PMTA_QUEUE_BACKOFF_ENTRIES] : 0) & 0xffffffffu;
+			c64.high = backoff >> 32;
+			c64.low = backoff & 0xffffffffu;
 			snmp_varlist_add_variable(vars, o, len, ASN_COUNTER64, &c64, sizeof(c64));
 			continue;
 		case PMTA_QUEUE_DOMAIN: s = q && q->text2 ? q->text2 : domain; break;

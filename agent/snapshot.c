@@ -261,6 +261,13 @@ domain_display(struct snap_instance *s)
 	return 0;
 }
 
+_Static_assert(PMTA_CONN_COL_LAST < SNAP_WIDTH_MAX && PMTA_DOMAIN_COL_LAST < SNAP_WIDTH_MAX &&
+	       PMTA_VMTA_COL_LAST < SNAP_WIDTH_MAX && PMTA_JOB_COL_LAST < SNAP_WIDTH_MAX &&
+	       PMTA_BOUNCE_COL_LAST < SNAP_WIDTH_MAX && PMTA_DEFERRAL_COL_LAST < SNAP_WIDTH_MAX &&
+	       PMTA_LATENCY_COL_LAST < SNAP_WIDTH_MAX && PMTA_REJECTION_COL_LAST < SNAP_WIDTH_MAX &&
+	       PMTA_COMPLAINT_COL_LAST < SNAP_WIDTH_MAX && PMTA_QUEUE_COL_LAST < SNAP_WIDTH_MAX,
+	       "every instance table can be packed");
+
 size_t
 snap_width(enum snap_tab tab)
 {
@@ -301,9 +308,56 @@ snap_table_free(struct snap_table *t)
 	mib_rows_clear(&t->idx);
 	free(t->row);
 	free(t->cols);
+	free(t->cells);
 	t->row = NULL;
 	t->cols = NULL;
-	t->n = t->width = 0;
+	t->cells = NULL;
+	t->n = t->width = t->stride = 0;
+}
+
+int
+snap_table_pack(struct snap_table *t)
+{
+	uint64_t any[SNAP_WIDTH_MAX] = { 0 };
+	size_t i, c, stride = 0;
+	uint8_t *cells, *p;
+
+	if (t->cells || !t->cols || t->width > SNAP_WIDTH_MAX)
+		return 0;	/* packed, never allocated, or too wide (read unpacked) */
+	/* The bits any row sets in a column: its largest value's width. */
+	for (i = 0; i < t->n; i++)
+		for (c = 0; c < t->width; c++)
+			any[c] |= t->row[i].col[c];
+	for (c = 0; c < t->width; c++) {
+		t->size[c] = any[c] == 0 ? 0 : any[c] <= UINT8_MAX ? 1 : any[c] <= UINT16_MAX ? 2 :
+		    any[c] <= UINT32_MAX ? 4 : 8;
+		t->off[c] = (uint16_t)stride;
+		stride += t->size[c];
+	}
+	cells = malloc(t->n && stride ? t->n * stride : 1);
+	if (!cells)
+		return -1;
+	for (i = 0, p = cells; i < t->n; i++) {
+		for (c = 0; c < t->width; c++) {
+			uint64_t v = t->row[i].col[c];
+			uint16_t v16 = (uint16_t)v;
+			uint32_t v32 = (uint32_t)v;
+
+			switch (t->size[c]) {
+			case 1: *p = (uint8_t)v; break;
+			case 2: memcpy(p, &v16, 2); break;
+			case 4: memcpy(p, &v32, 4); break;
+			case 8: memcpy(p, &v, 8); break;
+			}
+			p += t->size[c];
+		}
+		t->row[i].col = NULL;
+	}
+	free(t->cols);
+	t->cols = NULL;
+	t->cells = cells;
+	t->stride = stride;
+	return 0;
 }
 
 void
@@ -364,6 +418,7 @@ snapshot_build(struct snap_source *src)
 	const struct acct_view *av = src->acct;
 	struct api_list *const *lists = src->api->list;
 	size_t n_dom = 0, n_vmta = 0, n_job = 0, n_queue = 0;
+	int i;
 
 	if (!s) {
 		snapshot_acct_view_free(src->acct);
@@ -413,6 +468,9 @@ snapshot_build(struct snap_source *src)
 	    merge_queues(s->tab[SNAP_QUEUE].row, &s->tab[SNAP_QUEUE].n, lists[API_QUEUES]) < 0 ||
 	    domain_display(s) < 0)
 		goto fail;
+	for (i = 0; i < SNAP_NTABLES; i++)
+		if (snap_table_pack(&s->tab[i]) < 0)
+			goto fail;
 
 	if (snap_table_index_by_scope(&s->tab[SNAP_CONN]) < 0 ||
 	    table_index(&s->tab[SNAP_DOMAIN], key_name) < 0 ||

@@ -103,8 +103,15 @@ mib_rows_sort_by_length_then_bytes_and_drop_duplicates(void **state)
 	assert_ptr_equal(r.row[1].data, &items[1]);	/* the first duplicate wins */
 	assert_string_equal(((const struct item *)r.row[2].data)->name, "gmail.com");
 	assert_string_equal(((const struct item *)r.row[3].data)->name, "yahoo.com");
-	assert_int_equal(r.row[2].idx[0], 9);
-	assert_int_equal(r.row[2].idx[1], 'g');
+	{
+		uint32_t k[MIB_INDEX_MAX];
+
+		assert_true(r.narrow);	/* names: one byte a sub-id */
+		assert_int_equal(mib_rows_index(&r, 2, k), 10);
+		assert_int_equal(k[0], 9);
+		assert_int_equal(k[1], 'g');
+		assert_int_equal(k[9], 'm');
+	}
 	mib_rows_clear(&r);
 }
 
@@ -126,6 +133,73 @@ mib_rows_seek_exact_and_next(void **state)
 	assert_int_equal(mib_rows_seek(&r, k, 0, true), 0);	/* empty key: first row */
 	assert_int_equal(mib_rows_seek(&r, k, 1, true), 0);	/* a partial index {1} */
 	mib_rows_clear(&r);
+}
+
+/* Numbered rows: a scope, then a name (the latency table's shape). */
+struct numbered {
+	uint32_t scope;
+	const char *name;
+};
+
+static size_t
+key_numbered(const void *e, uint32_t *out)
+{
+	const struct numbered *it = e;
+
+	out[0] = it->scope;
+	return 1 + mib_index_put_string(out + 1, MIB_INDEX_MAX - 1, it->name, strlen(it->name));
+}
+
+/*
+ * One sub-id of 256 or more anywhere makes the whole table keep 32-bit
+ * sub-ids; narrow or not, the order, the lookups and the index read back
+ * are the same (bytes sort as unsigned: 0xe9 after 'z').
+ */
+static void
+mib_rows_narrow_and_wide_sort_and_seek_alike(void **state)
+{
+	const struct numbered narrow[] = {
+		{ 2, "b" }, { 1, "zz" }, { 1, "\xe9" }, { 1, "a" }, { 2, "ab" },
+	};
+	const struct numbered wide[] = {
+		{ 2, "b" }, { 1, "zz" }, { 1, "\xe9" }, { 1, "a" }, { 2, "ab" }, { 300, "a" },
+	};
+	/* sorted: {1,1,a} {1,1,e9} {1,2,zz} {2,1,b} {2,2,ab} [{300,1,a}] */
+	const char *const order[] = { "a", "\xe9", "zz", "b", "ab", "a" };
+	const uint32_t e9[] = { 1, 1, 0xe9 }, between[] = { 1, 1, 0xff }, big[] = { 299 };
+	struct mib_rows rn, rw;
+	uint32_t k[MIB_INDEX_MAX];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mib_rows_build(&rn, narrow, 5, sizeof(narrow[0]), key_numbered), 0);
+	assert_int_equal(mib_rows_build(&rw, wide, 6, sizeof(wide[0]), key_numbered), 0);
+	assert_true(rn.narrow);
+	assert_false(rw.narrow);
+	assert_int_equal(rn.n, 5);
+	assert_int_equal(rw.n, 6);
+	for (i = 0; i < rw.n; i++) {
+		assert_string_equal(((const struct numbered *)rw.row[i].data)->name, order[i]);
+		if (i < rn.n)
+			assert_string_equal(((const struct numbered *)rn.row[i].data)->name, order[i]);
+	}
+	for (i = 0; i < rn.n; i++) {
+		size_t n = mib_rows_index(&rn, i, k);
+
+		assert_int_equal(mib_rows_cmp(&rn, i, k, n), 0);
+		assert_int_equal(mib_rows_cmp(&rw, i, k, n), 0);
+		assert_int_equal(mib_rows_seek(&rw, k, n, false), i);
+		assert_int_equal(mib_rows_seek(&rn, k, n, true), i + 1);
+	}
+	assert_int_equal(mib_rows_index(&rw, 5, k), 3);
+	assert_int_equal(k[0], 300);
+	assert_int_equal(mib_rows_seek(&rn, e9, 3, false), 1);
+	assert_int_equal(mib_rows_seek(&rw, between, 3, true), 2);
+	assert_int_equal(mib_rows_cmp(&rn, 1, between, 3), -1);
+	assert_int_equal(mib_rows_seek(&rw, big, 1, true), 5);
+	assert_int_equal(mib_rows_seek(&rn, big, 1, true), 5);
+	mib_rows_clear(&rn);
+	mib_rows_clear(&rw);
 }
 
 static void
@@ -161,6 +235,7 @@ main(void)
 		cmocka_unit_test(mib_name_long_name_gets_prefix_tilde_and_hash),
 		cmocka_unit_test(mib_name_hash_is_fnv1a_of_whole_name),
 		cmocka_unit_test(mib_rows_sort_by_length_then_bytes_and_drop_duplicates),
+		cmocka_unit_test(mib_rows_narrow_and_wide_sort_and_seek_alike),
 		cmocka_unit_test(mib_rows_seek_exact_and_next),
 		cmocka_unit_test(mib_rows_empty_input_gives_empty_rows),
 		cmocka_unit_test(mib_oid_cmp_orders_prefix_first),

@@ -244,9 +244,8 @@ hit_oid(const struct mib_hit *h, uint32_t *o)
 	o[n++] = h->col;
 	if (h->si)
 		o[n++] = h->si->index;
-	for (k = 0; k < h->row->idx_len; k++)
-		o[n++] = h->row->idx[k];
-	return n;
+	k = mib_rows_index(h->rows, (size_t)(h->row - h->rows->row), o + n);
+	return n + k;
 }
 
 static void

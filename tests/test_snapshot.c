@@ -29,6 +29,62 @@ row_named(const struct snap_table *t, const char *name)
 	return NULL;
 }
 
+/* Column c of r, a row of one of s's tables (they are packed: snap_col() reads them). */
+static uint64_t
+col_of(const struct snap_instance *s, const struct snap_row *r, unsigned c)
+{
+	int i;
+
+	for (i = 0; i < SNAP_NTABLES; i++)
+		if (r >= s->tab[i].row && r < s->tab[i].row + s->tab[i].n)
+			return snap_col(&s->tab[i], r, c);
+	fail_msg("row %p is in no table", (const void *)r);
+	return 0;
+}
+
+/*
+ * Packing keeps every value: each column takes the bytes its largest value
+ * needs (none when it is 0 in every row), up to a full 64-bit counter.
+ */
+static void
+snap_table_pack_keeps_every_value_in_the_fewest_bytes(void **state)
+{
+	static const uint64_t v[][6] = {
+		{ 0, 1, 255, 256, UINT32_MAX, UINT64_MAX },
+		{ 0, 2, 7, 65535, 65536, (uint64_t)1 << 32 },
+		{ 0, 0, 0, 1, 0, 0 },
+	};
+	struct snap_table t = { 0 };
+	size_t i, c;
+
+	(void)state;
+	assert_int_equal(snap_table_alloc(&t, 3, 6), 0);
+	t.n = 3;
+	for (i = 0; i < 3; i++)
+		for (c = 0; c < 6; c++)
+			t.row[i].col[c] = v[i][c];
+	assert_int_equal(snap_table_pack(&t), 0);
+	assert_non_null(t.cells);
+	assert_null(t.cols);
+	assert_int_equal(t.size[0], 0);
+	assert_int_equal(t.size[1], 1);
+	assert_int_equal(t.size[2], 1);
+	assert_int_equal(t.size[3], 2);
+	assert_int_equal(t.size[4], 4);
+	assert_int_equal(t.size[5], 8);
+	assert_int_equal(t.stride, 0 + 1 + 1 + 2 + 4 + 8);
+	for (i = 0; i < 3; i++)
+		for (c = 0; c < 6; c++)
+			if (snap_col(&t, &t.row[i], (unsigned)c) != v[i][c])
+				fail_msg("row %zu column %zu: %llu, want %llu", i, c,
+				    (unsigned long long)snap_col(&t, &t.row[i], (unsigned)c),
+				    (unsigned long long)v[i][c]);
+	/* Packed twice: nothing changes. */
+	assert_int_equal(snap_table_pack(&t), 0);
+	assert_true(snap_col(&t, &t.row[0], 5) == UINT64_MAX);
+	snap_table_free(&t);
+}
+
 static void
 snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind(void **state)
 {
@@ -46,19 +102,19 @@ snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind(void **state)
 	/* The accounting row keeps its name and counts and gains the API's columns. */
 	r = row_named(t, "gmail.com");
 	assert_non_null(r);
-	assert_int_equal(r->col[PMTA_ENTITY_DELIVERED], 100);
-	assert_int_equal(r->col[PMTA_ENTITY_QUEUED_RCPT], 10);
-	assert_int_equal(r->col[PMTA_ENTITY_CONNECTIONS], 1);
+	assert_int_equal(col_of(s, r, PMTA_ENTITY_DELIVERED), 100);
+	assert_int_equal(col_of(s, r, PMTA_ENTITY_QUEUED_RCPT), 10);
+	assert_int_equal(col_of(s, r, PMTA_ENTITY_CONNECTIONS), 1);
 	assert_null(row_named(t, "GMail.COM"));
 	/* A row only the accounting files know has no API columns ... */
 	r = row_named(t, "yahoo.com");
 	assert_non_null(r);
-	assert_int_equal(r->col[PMTA_ENTITY_QUEUED_RCPT], 0);
+	assert_int_equal(col_of(s, r, PMTA_ENTITY_QUEUED_RCPT), 0);
 	/* ... and one only the API knows has no accounting counts. */
 	r = row_named(t, "new.org");
 	assert_non_null(r);
-	assert_int_equal(r->col[PMTA_ENTITY_QUEUED_RCPT], 20);
-	assert_int_equal(r->col[PMTA_ENTITY_DELIVERED], 0);
+	assert_int_equal(col_of(s, r, PMTA_ENTITY_QUEUED_RCPT), 20);
+	assert_int_equal(col_of(s, r, PMTA_ENTITY_DELIVERED), 0);
 	assert_int_equal(t->idx.n, 3);
 	snapshot_free(s);
 }
@@ -97,7 +153,7 @@ snapshot_merge_sums_two_api_spellings_of_one_domain(void **state)
 	assert_non_null(s);
 	t = &s->tab[SNAP_DOMAIN];
 	assert_int_equal(t->n, 1);
-	assert_int_equal(t->row[0].col[PMTA_ENTITY_QUEUED_RCPT], 10 + 20);
+	assert_int_equal(col_of(s, &t->row[0], PMTA_ENTITY_QUEUED_RCPT), 10 + 20);
 	snapshot_free(s);
 }
 
@@ -110,8 +166,8 @@ snapshot_merge_keeps_job_ids_that_differ_in_case_apart(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_int_equal(s->tab[SNAP_JOB].n, 2);
-	assert_int_equal(row_named(&s->tab[SNAP_JOB], "Job-1")->col[PMTA_JOB_QUEUED_RCPT], 10);
-	assert_int_equal(row_named(&s->tab[SNAP_JOB], "job-1")->col[PMTA_JOB_QUEUED_RCPT], 20);
+	assert_int_equal(col_of(s, row_named(&s->tab[SNAP_JOB], "Job-1"), PMTA_JOB_QUEUED_RCPT), 10);
+	assert_int_equal(col_of(s, row_named(&s->tab[SNAP_JOB], "job-1"), PMTA_JOB_QUEUED_RCPT), 20);
 	snapshot_free(s);
 }
 
@@ -178,32 +234,32 @@ snapshot_queue_rows_come_from_either_source(void **state)
 	/* Both sources: the page's columns and the accounting outcomes. */
 	row = row_named(t, "yahoo.rollup/vmta18");
 	assert_non_null(row);
-	assert_int_equal(row->col[PMTA_QUEUE_RCPT], 500);
-	assert_int_equal(row->col[PMTA_QUEUE_MODE], PMTA_QUEUE_MODE_BACKOFF_V);
-	assert_int_equal(row->col[PMTA_QUEUE_PAUSED], PMTA_TRUTH_TRUE);
-	assert_int_equal(row->col[PMTA_QUEUE_DELIVERED], 7);
-	assert_int_equal(row->col[PMTA_QUEUE_COMPLAINT_RATE], 30);
-	assert_int_equal(row->col[PMTA_QUEUE_LISTED], PMTA_TRUTH_TRUE);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_RCPT), 500);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_MODE), PMTA_QUEUE_MODE_BACKOFF_V);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_PAUSED), PMTA_TRUTH_TRUE);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_DELIVERED), 7);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_COMPLAINT_RATE), 30);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_LISTED), PMTA_TRUTH_TRUE);
 	assert_string_equal(row->text, "421 try later");
 	assert_string_equal(row->text2, "yahoo.rollup");
 	assert_string_equal(row->name2, "vmta18");
 	/* Accounting only: not listed, no mode known, nothing queued. */
 	row = row_named(t, "gmail.com/v1");
 	assert_non_null(row);
-	assert_int_equal(row->col[PMTA_QUEUE_BOUNCED], 3);
-	assert_int_equal(row->col[PMTA_QUEUE_RCPT], 0);
-	assert_int_equal(row->col[PMTA_QUEUE_LISTED], PMTA_TRUTH_FALSE);
-	assert_int_equal(row->col[PMTA_QUEUE_MODE], PMTA_QUEUE_MODE_OTHER_V);
-	assert_int_equal(row->col[PMTA_QUEUE_PAUSED], PMTA_TRUTH_FALSE);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_BOUNCED), 3);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_RCPT), 0);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_LISTED), PMTA_TRUTH_FALSE);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_MODE), PMTA_QUEUE_MODE_OTHER_V);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_PAUSED), PMTA_TRUTH_FALSE);
 	assert_string_equal(row->text2, "gmail.com");
 	assert_string_equal(row->name2, "v1");
 	assert_null(row->text);
 	/* The page only: no outcomes. */
 	row = row_named(t, "hotmail.com/v2");
 	assert_non_null(row);
-	assert_int_equal(row->col[PMTA_QUEUE_RCPT], 9);
-	assert_int_equal(row->col[PMTA_QUEUE_DELIVERED], 0);
-	assert_int_equal(row->col[PMTA_QUEUE_LISTED], PMTA_TRUTH_TRUE);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_RCPT), 9);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_DELIVERED), 0);
+	assert_int_equal(col_of(s, row, PMTA_QUEUE_LISTED), PMTA_TRUTH_TRUE);
 	snapshot_free(s);
 }
 
@@ -219,14 +275,22 @@ snapshot_indexes_ascend_in_walk_order(void **state)
 	assert_non_null(s);
 	ix = &s->tab[SNAP_DOMAIN].idx;
 	assert_int_equal(ix->n, 4);
-	for (i = 1; i < ix->n; i++)
-		assert_int_equal(mib_oid_cmp(ix->row[i - 1].idx, ix->row[i - 1].idx_len,
-		    ix->row[i].idx, ix->row[i].idx_len), -1);
+	for (i = 1; i < ix->n; i++) {
+		uint32_t prev[MIB_INDEX_MAX];
+		size_t n = mib_rows_index(ix, i - 1, prev);
+
+		assert_int_equal(mib_rows_cmp(ix, i, prev, n), 1);
+	}
 	/* The connection table: inbound (1) then outbound (2), utilisation in percent. */
 	ix = &s->tab[SNAP_CONN].idx;
 	assert_int_equal(ix->n, 2);
-	assert_int_equal(ix->row[0].idx[0], PMTA_CONN_DIR_INBOUND);
-	assert_int_equal(((const struct snap_row *)ix->row[1].data)->col[PMTA_CONN_UTILIZATION], 25);
+	{
+		uint32_t k[MIB_INDEX_MAX];
+
+		assert_int_equal(mib_rows_index(ix, 0, k), 1);
+		assert_int_equal(k[0], PMTA_CONN_DIR_INBOUND);
+	}
+	assert_int_equal(col_of(s, ix->row[1].data, PMTA_CONN_UTILIZATION), 25);
 	snapshot_free(s);
 }
 
@@ -269,22 +333,22 @@ snapshot_complaints_land_in_their_appended_columns(void **state)
 	s = fixture_instance(1, NULL, 0, NULL, 0, v);
 	assert_non_null(s);
 	r = row_named(&s->tab[SNAP_DOMAIN], "gmail.com");
-	assert_int_equal(r->col[PMTA_DOMAIN_COMPLAINTS], 3);
-	assert_int_equal(r->col[PMTA_DOMAIN_WIN_COMPLAINTS], 2);
-	assert_int_equal(r->col[PMTA_DOMAIN_COMPLAINT_RATE], 200);
+	assert_int_equal(col_of(s, r, PMTA_DOMAIN_COMPLAINTS), 3);
+	assert_int_equal(col_of(s, r, PMTA_DOMAIN_WIN_COMPLAINTS), 2);
+	assert_int_equal(col_of(s, r, PMTA_DOMAIN_COMPLAINT_RATE), 200);
 	r = row_named(&s->tab[SNAP_VMTA], "vmta1");
-	assert_int_equal(r->col[PMTA_VMTA_COMPLAINTS], 5);
-	assert_int_equal(r->col[PMTA_VMTA_WIN_COMPLAINTS], 4);
-	assert_int_equal(r->col[PMTA_VMTA_COMPLAINT_RATE], 31);
-	assert_int_equal(r->col[PMTA_VMTA_DELIVERED], 7);
+	assert_int_equal(col_of(s, r, PMTA_VMTA_COMPLAINTS), 5);
+	assert_int_equal(col_of(s, r, PMTA_VMTA_WIN_COMPLAINTS), 4);
+	assert_int_equal(col_of(s, r, PMTA_VMTA_COMPLAINT_RATE), 31);
+	assert_int_equal(col_of(s, r, PMTA_VMTA_DELIVERED), 7);
 	r = row_named(&s->tab[SNAP_JOB], "job1");
-	assert_int_equal(r->col[PMTA_JOB_COMPLAINTS], 2);
+	assert_int_equal(col_of(s, r, PMTA_JOB_COMPLAINTS), 2);
 	ix = &s->tab[SNAP_COMPLAINT].idx;
 	assert_int_equal(ix->n, 2);
 	r = ix->row[0].data;	/* "abuse" sorts first: shorter index */
 	assert_string_equal(r->name, "abuse");
-	assert_int_equal(r->col[PMTA_COMPLAINT_COUNT], 9);
-	assert_int_equal(r->col[PMTA_COMPLAINT_WIN_COUNT], 3);
+	assert_int_equal(col_of(s, r, PMTA_COMPLAINT_COUNT), 9);
+	assert_int_equal(col_of(s, r, PMTA_COMPLAINT_WIN_COUNT), 3);
 	snapshot_free(s);
 }
 
@@ -299,6 +363,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(snap_table_pack_keeps_every_value_in_the_fewest_bytes),
 		cmocka_unit_test(snapshot_merge_puts_api_counts_into_the_accounting_row_case_blind),
 		cmocka_unit_test(snapshot_domain_rows_carry_their_unicode_form),
 		cmocka_unit_test(snapshot_merge_sums_two_api_spellings_of_one_domain),

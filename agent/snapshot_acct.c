@@ -185,6 +185,12 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->col[PMTA_BOUNCE_COUNT] = av->bounces[i].count;
 		r->col[PMTA_BOUNCE_WIN_COUNT] = av->bounces[i].win_count;
 	}
+	/*
+	 * The tables only the accounting files fill are packed as soon as they
+	 * are: their 8-byte columns are then never all alive together.
+	 */
+	if (snap_table_pack(t) < 0)
+		return -1;
 
 	t = &s->tab[SNAP_DEFERRAL];
 	if (snap_table_alloc(t, av->n_deferrals, snap_width(SNAP_DEFERRAL)) < 0)
@@ -199,9 +205,11 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->col[PMTA_DEFERRAL_WIN_COUNT] = av->deferrals[i].win_count;
 		r->col[SNAP_DEFERRAL_LAST_SEEN_AT] = (uint64_t)av->deferrals[i].last_seen;
 	}
-
-	if (rejection_rows(&s->tab[SNAP_REJECTION], av) < 0 ||
-	    complaint_rows(&s->tab[SNAP_COMPLAINT], av) < 0)
+	if (snap_table_pack(t) < 0 ||
+	    rejection_rows(&s->tab[SNAP_REJECTION], av) < 0 ||
+	    snap_table_pack(&s->tab[SNAP_REJECTION]) < 0 ||
+	    complaint_rows(&s->tab[SNAP_COMPLAINT], av) < 0 ||
+	    snap_table_pack(&s->tab[SNAP_COMPLAINT]) < 0)
 		return -1;
 
 	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */
@@ -216,5 +224,5 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	for (i = 0; i < av->n_vmtas; i++)
 		if (av->vmtas[i].latency_count)
 			latency_row(&t->row[t->n++], PMTA_SCOPE_VMTA, &av->vmtas[i]);
-	return 0;
+	return snap_table_pack(t);
 }

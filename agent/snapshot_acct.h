@@ -17,8 +17,8 @@ void snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *v
 
 /*
  * Fills the domain, VirtualMTA and job rows (their tables are allocated
- * with room for the view's rows plus the API's) and allocates and fills
- * the bounce, deferral, rejection and latency tables. Rows point into av.
+ * with room for the view's rows plus the API's) and allocates, fills and
+ * packs the bounce, deferral, rejection and latency tables. Rows point into av.
  */
 int snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av);
 

@@ -46,10 +46,10 @@ struct row {
 	uint32_t id;		/* the row's number in its table's by_id: what acct_pending keeps */
 	uint32_t pending;	/* followed deferred recipients counted here: pins the row */
 	uint32_t followed;	/* followed delivered recipients counted here: pins it too */
+	uint32_t hash;
 	char *diag;		/* deferrals, rejections: dsnDiag of the newest record */
 	char *cat;		/* rejections: bounceCat of the newest record */
-	uint32_t hash;
-	uint32_t key_len;
+	uint32_t key_len;	/* the fields are in this order so that none is padded */
 	char key[];		/* NUL-terminated; deferrals, rejections: "domain\0status" */
 };
 
@@ -142,7 +142,7 @@ row_free(struct row *r)
 static struct row *
 row_new(const char *key, size_t len, uint32_t hash)
 {
-	struct row *r = calloc(1, sizeof(*r) + len + 1);
+	struct row *r = calloc(1, offsetof(struct row, key) + len + 1);
 
 	if (!r)
 		return NULL;
@@ -1283,25 +1283,28 @@ fail:
 }
 
 void
+acct_view_drop(struct acct_view *v, enum acct_table which)
+{
+	switch (which) {
+	case ACCT_TAB_DOMAIN: free(v->domains); v->domains = NULL; v->n_domains = 0; break;
+	case ACCT_TAB_VMTA: free(v->vmtas); v->vmtas = NULL; v->n_vmtas = 0; break;
+	case ACCT_TAB_JOB: free(v->jobs); v->jobs = NULL; v->n_jobs = 0; break;
+	case ACCT_TAB_QUEUE: free(v->queues); v->queues = NULL; v->n_queues = 0; break;
+	case ACCT_TAB_BOUNCE: free(v->bounces); v->bounces = NULL; v->n_bounces = 0; break;
+	case ACCT_TAB_DEFERRAL: free(v->deferrals); v->deferrals = NULL; v->n_deferrals = 0; break;
+	case ACCT_TAB_REJECTION: free(v->rejections); v->rejections = NULL; v->n_rejections = 0; break;
+	case ACCT_TAB_COMPLAINT: free(v->complaints); v->complaints = NULL; v->n_complaints = 0; break;
+	default: break;		/* not in a view */
+	}
+}
+
+void
 acct_view_drop_rows(struct acct_view *v)
 {
-	free(v->domains);
-	free(v->vmtas);
-	free(v->jobs);
-	free(v->queues);
-	free(v->bounces);
-	free(v->deferrals);
-	free(v->rejections);
-	free(v->complaints);
-	v->domains = v->vmtas = NULL;
-	v->jobs = NULL;
-	v->queues = NULL;
-	v->bounces = NULL;
-	v->deferrals = NULL;
-	v->rejections = NULL;
-	v->complaints = NULL;
-	v->n_domains = v->n_vmtas = v->n_jobs = v->n_queues = 0;
-	v->n_bounces = v->n_deferrals = v->n_rejections = v->n_complaints = 0;
+	int i;
+
+	for (i = 0; i < ACCT_TABLES; i++)
+		acct_view_drop(v, (enum acct_table)i);
 }
 
 void

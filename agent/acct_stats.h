@@ -233,6 +233,9 @@ void acct_view_free(struct acct_view *v);
  */
 void acct_view_drop_rows(struct acct_view *v);
 
+/* The same for one table's rows (n 0 after), as soon as they are copied. */
+void acct_view_drop(struct acct_view *v, enum acct_table which);
+
 /*
  * Counts and latency p95 over the last `window` seconds (capped at the
  * horizon) of the instance (name ignored), one domain (its key,

@@ -411,12 +411,43 @@ conn_rows(struct snap_table *t, const struct pmta_status *s)
 	t->n = 2;
 }
 
+/*
+ * The domain, VirtualMTA, job or queue table: room for the view's n rows
+ * and the API list's, filled from both, then packed.
+ */
+static int
+entity_table(struct snap_instance *s, struct acct_view *av, enum snap_tab tab, size_t n)
+{
+	static const struct {
+		enum api_page page;
+		unsigned col_rcpt, col_conn;
+		bool fold;
+	} m[SNAP_NTABLES] = {
+		[SNAP_DOMAIN] = { API_DOMAINS, PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true },
+		[SNAP_VMTA] = { API_VMTAS, PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true },
+		[SNAP_JOB] = { API_JOBS, PMTA_JOB_QUEUED_RCPT, 0, false },
+		[SNAP_QUEUE] = { API_QUEUES, 0, 0, false },
+	};
+	const struct api_list *l = s->api->list[m[tab].page];
+	struct snap_table *t = &s->tab[tab];
+
+	if (table_alloc(s, tab, n + l->n) < 0)
+		return -1;
+	if (av)
+		snapshot_acct_fill(s, av, tab);
+	if (tab == SNAP_QUEUE ? merge_queues(t->row, &t->n, l) < 0 :
+	    merge_items(t->row, &t->n, l, m[tab].col_rcpt, m[tab].col_conn, m[tab].fold) < 0)
+		return -1;
+	if (tab == SNAP_DOMAIN && domain_display(s) < 0)
+		return -1;
+	return snap_table_pack(t);
+}
+
 struct snap_instance *
 snapshot_build(struct snap_source *src)
 {
 	struct snap_instance *s = calloc(1, sizeof(*s));
-	const struct acct_view *av = src->acct;
-	struct api_list *const *lists = src->api->list;
+	struct acct_view *av = src->acct;
 	size_t n_dom = 0, n_vmta = 0, n_job = 0, n_queue = 0;
 	int i;
 
@@ -450,24 +481,19 @@ snapshot_build(struct snap_source *src)
 
 	if (av)
 		snapshot_acct_counts(av, &n_dom, &n_vmta, &n_job, &n_queue);
-	if (table_alloc(s, SNAP_DOMAIN, n_dom + lists[API_DOMAINS]->n) < 0 ||
-	    table_alloc(s, SNAP_VMTA, n_vmta + lists[API_VMTAS]->n) < 0 ||
-	    table_alloc(s, SNAP_JOB, n_job + lists[API_JOBS]->n) < 0 ||
-	    table_alloc(s, SNAP_QUEUE, n_queue + lists[API_QUEUES]->n) < 0)
-		goto fail;
 	if (av && snapshot_acct_rows(s, av) < 0)
+		goto fail;
+	/*
+	 * One table at a time: filled from the view (whose rows go as they are
+	 * copied), merged with the API's list, packed; then the next.
+	 */
+	if (entity_table(s, av, SNAP_DOMAIN, n_dom) < 0 ||
+	    entity_table(s, av, SNAP_VMTA, n_vmta) < 0 ||
+	    entity_table(s, av, SNAP_JOB, n_job) < 0 ||
+	    entity_table(s, av, SNAP_QUEUE, n_queue) < 0)
 		goto fail;
 	/* Copied: freed before the indexes are built, so the two are never alive together. */
 	snapshot_acct_rows_done(s->owned);
-	if (merge_items(s->tab[SNAP_DOMAIN].row, &s->tab[SNAP_DOMAIN].n, lists[API_DOMAINS],
-	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
-	    merge_items(s->tab[SNAP_VMTA].row, &s->tab[SNAP_VMTA].n, lists[API_VMTAS],
-	    PMTA_ENTITY_QUEUED_RCPT, PMTA_ENTITY_CONNECTIONS, true) < 0 ||
-	    merge_items(s->tab[SNAP_JOB].row, &s->tab[SNAP_JOB].n, lists[API_JOBS],
-	    PMTA_JOB_QUEUED_RCPT, 0, false) < 0 ||
-	    merge_queues(s->tab[SNAP_QUEUE].row, &s->tab[SNAP_QUEUE].n, lists[API_QUEUES]) < 0 ||
-	    domain_display(s) < 0)
-		goto fail;
 	for (i = 0; i < SNAP_NTABLES; i++)
 		if (snap_table_pack(&s->tab[i]) < 0)
 			goto fail;

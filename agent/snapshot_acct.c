@@ -137,8 +137,54 @@ complaint_rows(struct snap_table *t, const struct acct_view *av)
 	return 0;
 }
 
+void
+snapshot_acct_fill(struct snap_instance *s, struct acct_view *av, enum snap_tab tab)
+{
+	struct snap_table *t = &s->tab[tab];
+	size_t i;
+
+	switch (tab) {
+	case SNAP_DOMAIN:
+		for (i = 0; i < av->n_domains; i++) {
+			entity_row(&t->row[t->n], &av->domains[i], PMTA_ENTITY_DELIVERED,
+			    PMTA_DOMAIN_COMPLAINTS);
+			disposition_cols(&t->row[t->n++], &av->domains[i], PMTA_DOMAIN_DEFERRED_DELIVERED);
+		}
+		acct_view_drop(av, ACCT_TAB_DOMAIN);
+		return;
+	case SNAP_VMTA:
+		for (i = 0; i < av->n_vmtas; i++) {
+			entity_row(&t->row[t->n], &av->vmtas[i], PMTA_ENTITY_DELIVERED, PMTA_VMTA_COMPLAINTS);
+			disposition_cols(&t->row[t->n++], &av->vmtas[i], PMTA_VMTA_DEFERRED_DELIVERED);
+		}
+		acct_view_drop(av, ACCT_TAB_VMTA);
+		return;
+	case SNAP_QUEUE:
+		for (i = 0; i < av->n_queues; i++)
+			queue_row(&t->row[t->n++], &av->queues[i]);
+		acct_view_drop(av, ACCT_TAB_QUEUE);
+		return;
+	case SNAP_JOB:
+		for (i = 0; i < av->n_jobs; i++) {
+			struct snap_row *r = &t->row[t->n++];
+
+			r->name = av->jobs[i].name;
+			r->col[PMTA_JOB_DELIVERED] = av->jobs[i].delivered;
+			r->col[PMTA_JOB_BOUNCED] = av->jobs[i].bounced;
+			r->col[PMTA_JOB_HARD_BOUNCED] = av->jobs[i].hard_bounced;
+			r->col[PMTA_JOB_SOFT_BOUNCED] = av->jobs[i].soft_bounced;
+			r->col[PMTA_JOB_DEFERRED] = av->jobs[i].deferred;
+			r->col[PMTA_JOB_COMPLAINTS] = av->jobs[i].complaints;
+		}
+		acct_view_drop(av, ACCT_TAB_JOB);
+		return;
+	default:
+		return;
+	}
+}
+
 int
-snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
+snapshot_acct_rows(struct snap_instance *s, struct acct_view *av)
 {
 	struct snap_table *t;
 	size_t i, n;
@@ -147,31 +193,6 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	s->pending = av->pending;
 	s->pending_given_up = av->pending_given_up;
 	s->pending_max = av->pending_max;
-	t = &s->tab[SNAP_DOMAIN];
-	for (i = 0; i < av->n_domains; i++) {
-		entity_row(&t->row[t->n], &av->domains[i], PMTA_ENTITY_DELIVERED, PMTA_DOMAIN_COMPLAINTS);
-		disposition_cols(&t->row[t->n++], &av->domains[i], PMTA_DOMAIN_DEFERRED_DELIVERED);
-	}
-	t = &s->tab[SNAP_VMTA];
-	for (i = 0; i < av->n_vmtas; i++) {
-		entity_row(&t->row[t->n], &av->vmtas[i], PMTA_ENTITY_DELIVERED, PMTA_VMTA_COMPLAINTS);
-		disposition_cols(&t->row[t->n++], &av->vmtas[i], PMTA_VMTA_DEFERRED_DELIVERED);
-	}
-	t = &s->tab[SNAP_QUEUE];
-	for (i = 0; i < av->n_queues; i++)
-		queue_row(&t->row[t->n++], &av->queues[i]);
-	t = &s->tab[SNAP_JOB];
-	for (i = 0; i < av->n_jobs; i++) {
-		struct snap_row *r = &t->row[t->n++];
-
-		r->name = av->jobs[i].name;
-		r->col[PMTA_JOB_DELIVERED] = av->jobs[i].delivered;
-		r->col[PMTA_JOB_BOUNCED] = av->jobs[i].bounced;
-		r->col[PMTA_JOB_HARD_BOUNCED] = av->jobs[i].hard_bounced;
-		r->col[PMTA_JOB_SOFT_BOUNCED] = av->jobs[i].soft_bounced;
-		r->col[PMTA_JOB_DEFERRED] = av->jobs[i].deferred;
-		r->col[PMTA_JOB_COMPLAINTS] = av->jobs[i].complaints;
-	}
 
 	t = &s->tab[SNAP_BOUNCE];
 	if (snap_table_alloc(t, av->n_bounces, snap_width(SNAP_BOUNCE)) < 0)
@@ -187,10 +208,12 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 	}
 	/*
 	 * The tables only the accounting files fill are packed as soon as they
-	 * are: their 8-byte columns are then never all alive together.
+	 * are, and the view's rows they came from freed: their 8-byte columns
+	 * and those rows are then never all alive together.
 	 */
 	if (snap_table_pack(t) < 0)
 		return -1;
+	acct_view_drop(av, ACCT_TAB_BOUNCE);
 
 	t = &s->tab[SNAP_DEFERRAL];
 	if (snap_table_alloc(t, av->n_deferrals, snap_width(SNAP_DEFERRAL)) < 0)
@@ -205,12 +228,17 @@ snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av)
 		r->col[PMTA_DEFERRAL_WIN_COUNT] = av->deferrals[i].win_count;
 		r->col[SNAP_DEFERRAL_LAST_SEEN_AT] = (uint64_t)av->deferrals[i].last_seen;
 	}
-	if (snap_table_pack(t) < 0 ||
-	    rejection_rows(&s->tab[SNAP_REJECTION], av) < 0 ||
-	    snap_table_pack(&s->tab[SNAP_REJECTION]) < 0 ||
-	    complaint_rows(&s->tab[SNAP_COMPLAINT], av) < 0 ||
+	if (snap_table_pack(t) < 0)
+		return -1;
+	acct_view_drop(av, ACCT_TAB_DEFERRAL);
+	if (rejection_rows(&s->tab[SNAP_REJECTION], av) < 0 ||
+	    snap_table_pack(&s->tab[SNAP_REJECTION]) < 0)
+		return -1;
+	acct_view_drop(av, ACCT_TAB_REJECTION);
+	if (complaint_rows(&s->tab[SNAP_COMPLAINT], av) < 0 ||
 	    snap_table_pack(&s->tab[SNAP_COMPLAINT]) < 0)
 		return -1;
+	acct_view_drop(av, ACCT_TAB_COMPLAINT);
 
 	/* Latency: the instance, then every domain and VirtualMTA with deliveries. */
 	t = &s->tab[SNAP_LATENCY];

@@ -16,11 +16,21 @@ void snapshot_acct_counts(const struct acct_view *av, size_t *domains, size_t *v
 			  size_t *jobs, size_t *queues);
 
 /*
- * Fills the domain, VirtualMTA and job rows (their tables are allocated
- * with room for the view's rows plus the API's) and allocates, fills and
- * packs the bounce, deferral, rejection and latency tables. Rows point into av.
+ * The instance's accounting totals, and the bounce, deferral, rejection,
+ * complaint and latency tables: each allocated, filled and packed, and the
+ * view's rows it came from freed (but the domain and VirtualMTA rows, which
+ * snapshot_acct_fill() still needs). Rows point into av's strings.
  */
-int snapshot_acct_rows(struct snap_instance *s, const struct acct_view *av);
+int snapshot_acct_rows(struct snap_instance *s, struct acct_view *av);
+
+/*
+ * The domain, VirtualMTA, job or queue rows of av into s's table of that
+ * kind (allocated with room for them: snapshot_acct_counts()), then those
+ * view rows freed. Called one table at a time, each packed before the
+ * next, so that with 100,000 domains one table's 8-byte columns and the
+ * view's rows of the next are never all alive together.
+ */
+void snapshot_acct_fill(struct snap_instance *s, struct acct_view *av, enum snap_tab tab);
 
 /*
  * Frees the view's rows once they are copied into the tables, keeping the

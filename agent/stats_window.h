@@ -56,10 +56,10 @@ struct stats_window {
 	int64_t base;		/* slice number the first packed delta counts from */
 	int64_t last;		/* slice number of the last packed slice (base when none) */
 	struct stats_open *open;	/* ascending no, at most STATS_OPEN_SLICES */
-	uint8_t n_open, cap_open;
 	struct stats_sparse spare;	/* a packed slice's bin memory, for the next new slice */
 	struct stats_late *late;	/* allocated on the first late event, freed by the merge */
 	uint32_t n_late;
+	uint8_t n_open, cap_open;	/* here, not after open: no padding (one per row) */
 };
 
 /*

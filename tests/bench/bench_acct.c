@@ -281,8 +281,9 @@ memory_only(struct acct_stats *st, struct acct_reader *rd)
 	printf("  statistics (tables, windows, followed recipients): %.0f MB\n", stats - base);
 	v = acct_stats_view(st, (int64_t)time(NULL));
 	view = heap_mb();
-	printf("  a view of them (%zu domains, %zu queues, %zu deferral rows): %.0f MB\n",
-	    v ? v->n_domains : 0, v ? v->n_queues : 0, v ? v->n_deferrals : 0, view - stats);
+	printf("  a view of them (%zu domains, %zu queues, %zu deferral and %zu rejection rows): %.0f MB\n",
+	    v ? v->n_domains : 0, v ? v->n_queues : 0, v ? v->n_deferrals : 0,
+	    v ? v->n_rejections : 0, view - stats);
 	acct_view_free(v);
 	/* A view also drops what no window reaches and packs the idle rows' windows. */
 	stats = heap_mb();

@@ -877,6 +877,8 @@ struct strbuf {
 	char *p;
 	size_t len, cap;
 	bool oom;
+	uint32_t *set;		/* str_intern()'s strings: offset + 1, open addressing; 0 empty */
+	size_t set_n, set_cap;
 };
 
 static size_t
@@ -896,6 +898,59 @@ str_add(struct strbuf *b, const char *s, size_t n)
 	memcpy(b->p + at, s, n);
 	b->p[at + n] = '\0';
 	b->len += n + 1;
+	return at;
+}
+
+/* Puts offset at (+1) into a set of set_cap slots (a power of two) by the hash of its string. */
+static void
+set_put(uint32_t *set, size_t cap, const char *buf, uint32_t at)
+{
+	const char *q = buf + at;
+	size_t i = base_fnv1a(q, strlen(q)) & (cap - 1);
+
+	while (set[i])
+		i = (i + 1) & (cap - 1);
+	set[i] = at + 1;
+}
+
+/*
+ * str_add(), but a string str_intern() added before is not copied again:
+ * a view's domain names come back in its queue, deferral and rejection
+ * rows, and statuses, categories and deferral diagnostics repeat across
+ * domains (with 100,000 domains, 8 of the 17 MB of strings a snapshot
+ * keeps). Strings with a NUL inside may be stored twice: harmless.
+ */
+static size_t
+str_intern(struct strbuf *b, const char *s, size_t n)
+{
+	size_t i, at;
+
+	if (b->oom)
+		return 0;
+	if ((b->set_n + 1) * 2 > b->set_cap) {
+		size_t cap = b->set_cap ? b->set_cap * 2 : 1024, j;
+		uint32_t *set = calloc(cap, sizeof(*set));
+
+		if (!set)
+			return str_add(b, s, n);	/* not interned: only more memory */
+		for (j = 0; j < b->set_cap; j++)
+			if (b->set[j])
+				set_put(set, cap, b->p, b->set[j] - 1);
+		free(b->set);
+		b->set = set;
+		b->set_cap = cap;
+	}
+	for (i = base_fnv1a(s, n) & (b->set_cap - 1); b->set[i]; i = (i + 1) & (b->set_cap - 1)) {
+		const char *q = b->p + b->set[i] - 1;
+
+		if (strnlen(q, n + 1) == n && memcmp(q, s, n) == 0)
+			return b->set[i] - 1;
+	}
+	at = str_add(b, s, n);
+	if (!b->oom && at < UINT32_MAX) {
+		b->set[i] = (uint32_t)at + 1;
+		b->set_n++;
+	}
 	return at;
 }
 
@@ -1004,7 +1059,7 @@ view_domains_vmtas(struct acct_stats *s, struct acct_view *v, struct strbuf *sb,
 		if (!t->slot[i].r)
 			continue;
 		entity_fill(s, t->slot[i].r, &v->domains[k], now);
-		v->domains[k++].name = OFF(str_add(sb, t->slot[i].r->key, t->slot[i].r->key_len));
+		v->domains[k++].name = OFF(str_intern(sb, t->slot[i].r->key, t->slot[i].r->key_len));
 	}
 	v->n_domains = k;
 	t = &s->tab[ACCT_TAB_VMTA];
@@ -1027,7 +1082,7 @@ view_domains_vmtas(struct acct_stats *s, struct acct_view *v, struct strbuf *sb,
 		entity_fill(s, r, &v->queues[k].e, now);
 		at = str_add(sb, r->key, r->key_len);
 		v->queues[k].e.name = OFF(at);
-		v->queues[k].domain = OFF(str_add(sb, r->key, slash ? (size_t)(slash - r->key) :
+		v->queues[k].domain = OFF(str_intern(sb, r->key, slash ? (size_t)(slash - r->key) :
 		    r->key_len));
 		/* The VirtualMTA part ends where the name does: no copy of its own. */
 		v->queues[k].vmta = OFF(slash ? at + (size_t)(slash + 1 - r->key) : at + r->key_len);
@@ -1091,9 +1146,9 @@ view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int
 			continue;
 		dl = strlen(r->key);
 		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
-		d->domain = OFF(str_add(sb, r->key, dl));
-		d->status = OFF(str_add(sb, r->key + dl + 1, r->key_len - dl - 1));
-		d->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
+		d->domain = OFF(str_intern(sb, r->key, dl));
+		d->status = OFF(str_intern(sb, r->key + dl + 1, r->key_len - dl - 1));
+		d->last_diag = OFF(str_intern(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
 		d->count = r->c[C_DF];
 		d->win_count = base_sat32(w.c[STATS_DEFERRED]);
 		d->last_seen = r->newest;
@@ -1119,9 +1174,10 @@ view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, in
 			continue;
 		dl = strlen(r->key);
 		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
-		j->domain = OFF(str_add(sb, r->key, dl));
-		j->status = OFF(str_add(sb, r->key + dl + 1, r->key_len - dl - 1));
-		j->category = OFF(str_add(sb, cat, strlen(cat)));
+		j->domain = OFF(str_intern(sb, r->key, dl));
+		j->status = OFF(str_intern(sb, r->key + dl + 1, r->key_len - dl - 1));
+		j->category = OFF(str_intern(sb, cat, strlen(cat)));
+		/* Its diagnostic mostly names the recipient: rarely the same twice, not interned. */
 		j->hard = is_hard(s, cat, strlen(cat));
 		j->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
 		j->count = r->c[C_B];
@@ -1265,6 +1321,8 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	view_deferrals(s, v, &sb, now);
 	view_rejections(s, v, &sb, now);
 	view_complaints(s, v, &sb, now);
+	free(sb.set);
+	sb.set = NULL;
 	if (sb.oom)
 		goto fail;
 	/*
@@ -1278,6 +1336,7 @@ acct_stats_view(struct acct_stats *s, int64_t now)
 	return v;
 fail:
 	free(sb.p);
+	free(sb.set);	/* NULL when it was freed above */
 	acct_view_free(v);
 	return NULL;
 }

@@ -620,6 +620,14 @@ acct_stats_deferrals_keyed_by_rcpt_or_queue_domain(void **state)
 	assert_int_equal(domain_row(v, "yahoo.com")->deferred, 3);
 	assert_int_equal(domain_row(v, "x.com")->deferred, 1);
 	assert_int_equal(v->all.deferred, 5);
+	/* The view keeps each domain name and status once, whatever rows name them. */
+	assert_ptr_equal(deferral_row(v, "yahoo.com", "4.7.0")->domain, domain_row(v, "yahoo.com")->name);
+	assert_ptr_equal(deferral_row(v, "yahoo.com", "4.4.1")->status,
+	    deferral_row(v, "yahoo.rollup", "4.4.1")->status);
+	assert_ptr_equal(deferral_row(v, "yahoo.rollup", "4.4.1")->domain,
+	    queue_row(v, "yahoo.rollup/v")->domain);
+	assert_ptr_not_equal(deferral_row(v, "yahoo.com", "4.4.1")->status,
+	    deferral_row(v, "yahoo.com", "4.7.0")->status);
 	acct_view_free(v);
 	acct_stats_free(s);
 }

@@ -917,8 +917,8 @@ set_put(uint32_t *set, size_t cap, const char *buf, uint32_t at)
  * str_add(), but a string str_intern() added before is not copied again:
  * a view's domain names come back in its queue, deferral and rejection
  * rows, and statuses, categories and deferral diagnostics repeat across
- * domains (with 100,000 domains, 8 of the 17 MB of strings a snapshot
- * keeps). Strings with a NUL inside may be stored twice: harmless.
+ * domains (with 100,000 domains, 7 of the 17 MB of strings a snapshot
+ * kept). Strings with a NUL inside may be stored twice: harmless.
  */
 static size_t
 str_intern(struct strbuf *b, const char *s, size_t n)
@@ -1177,8 +1177,8 @@ view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, in
 		j->domain = OFF(str_intern(sb, r->key, dl));
 		j->status = OFF(str_intern(sb, r->key + dl + 1, r->key_len - dl - 1));
 		j->category = OFF(str_intern(sb, cat, strlen(cat)));
-		/* Its diagnostic mostly names the recipient: rarely the same twice, not interned. */
 		j->hard = is_hard(s, cat, strlen(cat));
+		/* The diagnostic mostly names the recipient: rarely the same twice, not interned. */
 		j->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
 		j->count = r->c[C_B];
 		j->win_count = base_sat32(w.c[STATS_BOUNCED]);

@@ -309,7 +309,7 @@ static void
 value_snap_row(const struct snap_instance *si, unsigned tab, const struct snap_row *r, unsigned col,
 	       struct mib_val *v)
 {
-	const struct snap_table *st = &si->tab[tab];
+	const struct snap_table *table = &si->tab[tab];
 	u_char t = numeric_type(tab, col);
 
 	if (tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_DIAG) {
@@ -331,17 +331,17 @@ value_snap_row(const struct snap_instance *si, unsigned tab, const struct snap_r
 	if ((tab == SNAP_DEFERRAL && col == PMTA_DEFERRAL_LAST_SEEN_AGE) ||
 	    (tab == SNAP_REJECTION && col == PMTA_REJECTION_LAST_SEEN_AGE)) {
 		/* Both tables keep the time in the age's own column (snapshot.h). */
-		int64_t now = (int64_t)time(NULL), seen = (int64_t)snap_col(st, r, col);
+		int64_t now = (int64_t)time(NULL), seen = (int64_t)snap_col(table, r, col);
 
 		set_u(v, ASN_UNSIGNED, seen && now > seen ? (uint64_t)(now - seen) : 0);
 		return;
 	}
 	if (t == ASN_INTEGER) {
 		v->type = t;
-		v->i = (int64_t)snap_col(st, r, col);
+		v->i = (int64_t)snap_col(table, r, col);
 		return;
 	}
-	set_u(v, t, snap_col(st, r, col));
+	set_u(v, t, snap_col(table, r, col));
 }
 
 #define VALUE_FN(fn, tab) \

@@ -35,23 +35,68 @@ enum { C_D, C_B, C_HB, C_SB, C_DF, C_RB, C_CP, C_DD, C_DB, C_GU, C_RBD, C_N };
 /* The kinds of record that count somewhere. */
 enum kind { K_NONE = -1, K_D = C_D, K_B = C_B, K_T = C_DF, K_RB = C_RB, K_F = C_CP, K_TQ = C_N };
 
+/*
+ * A row is one block: an extension, then struct row, then the key. Counted
+ * rows (the instance's, domains, VirtualMTAs, queues, jobs, bounce
+ * categories, complaint types) have struct row_counts before struct row;
+ * the deferral and rejection rows, keyed by domain and status, and the
+ * route rows have only struct row_text. They never use the counters, the
+ * latency count, the resolution window or the followed counts, and with
+ * 100,000 domains there are 126,000 of them: the 11 counters alone cost
+ * them 11 MB. The extension comes first so that the key stays at a fixed
+ * offset from the row pointer, where a lookup reads it.
+ */
 struct row {
-	uint64_t c[C_N];
-	uint64_t lat_count;	/* deliveries with a latency */
 	int64_t touched;	/* wall clock of the last record: idle drop */
 	int64_t newest;		/* newest timeLogged */
 	struct stats_window win;
+	uint32_t hash;
+	uint32_t key_len;
+	char key[];		/* NUL-terminated; deferrals, rejections: "domain\0status" */
+};
+
+struct row_counts {
+	uint64_t c[C_N];
+	uint64_t lat_count;	/* deliveries with a latency */
 	/* Deferrals resolved, by the time they took (delivered, bounced); allocated on the first. */
 	struct stats_window *res;
 	uint32_t id;		/* the row's number in its table's by_id: what acct_pending keeps */
 	uint32_t pending;	/* followed deferred recipients counted here: pins the row */
 	uint32_t followed;	/* followed delivered recipients counted here: pins it too */
-	uint32_t hash;
-	char *diag;		/* deferrals, rejections: dsnDiag of the newest record */
-	char *cat;		/* rejections: bounceCat of the newest record */
-	uint32_t key_len;	/* the fields are in this order so that none is padded */
-	char key[];		/* NUL-terminated; deferrals, rejections: "domain\0status" */
 };
+
+struct row_text {
+	uint64_t count;		/* deferrals (t, tq) or rejections (b, rb) */
+	char *diag;		/* dsnDiag of the newest record; a route row: its queue */
+	char *cat;		/* rejections: bounceCat of the newest record */
+};
+
+/* The extension before a counted row. */
+static struct row_counts *
+cnt(struct row *r)
+{
+	return (struct row_counts *)(void *)((char *)r - sizeof(struct row_counts));
+}
+
+static const struct row_counts *
+cnt_ro(const struct row *r)
+{
+	return (const struct row_counts *)(const void *)((const char *)r -
+	    sizeof(struct row_counts));
+}
+
+/* The extension before a deferral, rejection or route row. */
+static struct row_text *
+txt(struct row *r)
+{
+	return (struct row_text *)(void *)((char *)r - sizeof(struct row_text));
+}
+
+static const struct row_text *
+txt_ro(const struct row *r)
+{
+	return (const struct row_text *)(const void *)((const char *)r - sizeof(struct row_text));
+}
 
 struct slot {
 	uint32_t hash;		/* compared before the row is touched: fewer cache misses */
@@ -68,6 +113,7 @@ struct table {
 	size_t n_id, cap_id, n_free, cap_free;
 	uint64_t refused, aged;
 	int64_t last_log;
+	bool text;		/* rows with struct row_text, not struct row_counts */
 };
 
 struct acct_stats {
@@ -97,7 +143,7 @@ static int
 id_take(struct table *t, struct row *r)
 {
 	if (t->n_free) {
-		r->id = t->free_id[--t->n_free];
+		cnt(r)->id = t->free_id[--t->n_free];
 	} else {
 		struct row **p = base_grow(t->by_id, &t->cap_id, t->n_id + 1, sizeof(*p), 64,
 		    UINT32_MAX - 1);
@@ -105,9 +151,9 @@ id_take(struct table *t, struct row *r)
 		if (!p)
 			return -1;
 		t->by_id = p;
-		r->id = (uint32_t)t->n_id++;
+		cnt(r)->id = (uint32_t)t->n_id++;
 	}
-	t->by_id[r->id] = r;
+	t->by_id[cnt(r)->id] = r;
 	return 0;
 }
 
@@ -117,35 +163,42 @@ id_release(struct table *t, const struct row *r)
 {
 	uint32_t *p;
 
-	t->by_id[r->id] = NULL;
+	t->by_id[cnt_ro(r)->id] = NULL;
 	p = base_grow(t->free_id, &t->cap_free, t->n_free + 1, sizeof(*p), 64, UINT32_MAX);
 	if (!p)
 		return;
 	t->free_id = p;
-	t->free_id[t->n_free++] = r->id;
+	t->free_id[t->n_free++] = cnt_ro(r)->id;
 }
 
 static void
-row_free(struct row *r)
+row_free(struct row *r, bool text)
 {
 	if (!r)
 		return;
 	stats_window_free(&r->win);
-	if (r->res)
-		stats_window_free(r->res);
-	free(r->res);
-	free(r->diag);
-	free(r->cat);
-	free(r);
+	if (text) {
+		free(txt(r)->diag);
+		free(txt(r)->cat);
+		free(txt(r));
+	} else {
+		if (cnt(r)->res)
+			stats_window_free(cnt(r)->res);
+		free(cnt(r)->res);
+		free(cnt(r));
+	}
 }
 
 static struct row *
-row_new(const char *key, size_t len, uint32_t hash)
+row_new(const char *key, size_t len, uint32_t hash, bool text)
 {
-	struct row *r = calloc(1, offsetof(struct row, key) + len + 1);
+	size_t ext = text ? sizeof(struct row_text) : sizeof(struct row_counts);
+	char *block = calloc(1, ext + offsetof(struct row, key) + len + 1);
+	struct row *r;
 
-	if (!r)
+	if (!block)
 		return NULL;
+	r = (struct row *)(void *)(block + ext);
 	memcpy(r->key, key, len);
 	r->key[len] = '\0';
 	r->key_len = (uint32_t)len;
@@ -159,7 +212,7 @@ table_clear(struct table *t)
 	size_t i;
 
 	for (i = 0; i < t->cap; i++)
-		row_free(t->slot[i].r);
+		row_free(t->slot[i].r, t->text);
 	free(t->slot);
 	t->slot = NULL;
 	t->cap = t->n = 0;
@@ -253,11 +306,12 @@ table_get_hashed(struct acct_stats *s, enum acct_table which, const char *key, s
 	}
 	if ((t->n + 1) * 2 > t->cap && table_resize(t, t->cap ? t->cap * 2 : 64) < 0)
 		return NULL;
-	r = row_new(key, len, h);
+	r = row_new(key, len, h, t->text);
 	if (!r)
 		return NULL;
-	if (id_take(t, r) < 0) {
-		row_free(r);
+	/* Only counted rows are named by followed recipients: only they have ids. */
+	if (!t->text && id_take(t, r) < 0) {
+		row_free(r, false);
 		return NULL;
 	}
 	slot_put(t->slot, t->cap, r);
@@ -273,9 +327,9 @@ table_get(struct acct_stats *s, enum acct_table which, const char *key, size_t l
 
 /* A row followed recipients still count in is kept, however idle: they will resolve there. */
 static bool
-row_idle(const struct row *r, int64_t cutoff)
+row_idle(const struct table *t, const struct row *r, int64_t cutoff)
 {
-	return r->touched < cutoff && !r->pending && !r->followed;
+	return r->touched < cutoff && (t->text || (!cnt_ro(r)->pending && !cnt_ro(r)->followed));
 }
 
 /* Drops the rows no record touched since cutoff; returns how many went. */
@@ -287,7 +341,7 @@ table_age(struct table *t, int64_t cutoff)
 	uint64_t gone = 0;
 
 	for (i = 0; i < cap; i++)
-		if (old[i].r && row_idle(old[i].r, cutoff))
+		if (old[i].r && row_idle(t, old[i].r, cutoff))
 			break;
 	if (i == cap)
 		return 0;	/* the common case: nothing to rebuild */
@@ -303,9 +357,10 @@ table_age(struct table *t, int64_t cutoff)
 
 		if (!r)
 			continue;
-		if (row_idle(r, cutoff)) {
-			id_release(t, r);
-			row_free(r);
+		if (row_idle(t, r, cutoff)) {
+			if (!t->text)
+				id_release(t, r);
+			row_free(r, t->text);
 			gone++;
 		} else {
 			slot_put(t->slot, cap, r);
@@ -331,11 +386,11 @@ deferred_give_up(void *arg, const struct acct_pending_item *it)
 		struct row *r = row_by_id(s, ref_table[i], it->ref.row[i]);
 
 		if (r) {
-			r->pending--;
-			r->c[C_GU]++;
+			cnt(r)->pending--;
+			cnt(r)->c[C_GU]++;
 		}
 	}
-	s->all->c[C_GU]++;
+	cnt(s->all)->c[C_GU]++;
 }
 
 /* A delivered recipient no rb record named in time: simply no longer followed. */
@@ -349,7 +404,7 @@ delivered_forget(void *arg, const struct acct_pending_item *it)
 		struct row *r = row_by_id(s, ref_table[i], it->ref.row[i]);
 
 		if (r)
-			r->followed--;
+			cnt(r)->followed--;
 	}
 }
 
@@ -379,7 +434,7 @@ acct_stats_new(const struct acct_stats_config *c)
 		s->c.idle_drop = 86400;
 	s->hard = calloc(n ? n : 1, sizeof(*s->hard));
 	s->hard_len = calloc(n ? n : 1, sizeof(*s->hard_len));
-	s->all = row_new("all", 3, 0);
+	s->all = row_new("all", 3, 0, false);
 	s->hist = stats_hist_new();
 	s->domains = domain_cache_new(0);
 	if (!s->c.max_pending || s->c.max_pending > ACCT_PENDING_MAX)
@@ -404,6 +459,9 @@ acct_stats_new(const struct acct_stats_config *c)
 	}
 	for (i = 0; i < ACCT_TABLES; i++)
 		s->tab[i].last_log = INT64_MIN / 2;
+	s->tab[ACCT_TAB_DEFERRAL].text = true;
+	s->tab[ACCT_TAB_REJECTION].text = true;
+	s->tab[ACCT_TAB_ROUTE].text = true;
 	s->now = (int64_t)time(NULL);
 	return s;
 fail:
@@ -420,7 +478,7 @@ acct_stats_free(struct acct_stats *s)
 		return;
 	for (i = 0; i < ACCT_TABLES; i++)
 		table_clear(&s->tab[i]);
-	row_free(s->all);
+	row_free(s->all, false);
 	for (i = 0; i < s->n_hard; i++)
 		free(s->hard[i]);
 	free(s->hard);
@@ -487,21 +545,14 @@ cap_name(size_t len)
 	return len > ACCT_NAME_MAX ? ACCT_NAME_MAX : len;
 }
 
-/* Counts one record into a row's totals and, when recent enough, its windows. */
+/* A record seen at time t in r: its age and, when recent enough, its windows. */
 static void
-row_count(struct acct_stats *s, struct row *r, int total, enum stats_counter win,
-	  bool hard, int64_t t, int64_t lat)
+row_window(struct acct_stats *s, struct row *r, enum stats_counter win, bool hard, int64_t t,
+	   int64_t lat)
 {
-	if (!r)
-		return;
 	r->touched = s->now;
 	if (t > r->newest)
 		r->newest = t;
-	r->c[total]++;
-	if (total == C_B)
-		r->c[hard ? C_HB : C_SB]++;
-	if (lat >= 0)
-		r->lat_count++;
 	if (win == STATS_COUNTERS && lat < 0)
 		return;		/* nothing windowed (remote bounces) */
 	/* Beyond every window: kept, it would only cost memory until the next expiry. */
@@ -510,6 +561,24 @@ row_count(struct acct_stats *s, struct row *r, int total, enum stats_counter win
 	stats_window_add(&r->win, t, s->now, win, lat);
 	if (win == STATS_BOUNCED && hard)
 		stats_window_add(&r->win, t, s->now, STATS_HARD_BOUNCED, -1);
+}
+
+/* Counts one record into a counted row's totals and, when recent enough, its windows. */
+static void
+row_count(struct acct_stats *s, struct row *r, int total, enum stats_counter win,
+	  bool hard, int64_t t, int64_t lat)
+{
+	struct row_counts *c;
+
+	if (!r)
+		return;
+	c = cnt(r);
+	c->c[total]++;
+	if (total == C_B)
+		c->c[hard ? C_HB : C_SB]++;
+	if (lat >= 0)
+		c->lat_count++;
+	row_window(s, r, win, hard, t, lat);
 }
 
 /* The first whitespace-separated token of dsnStatus, capped at STATUS_MAX bytes. */
@@ -560,8 +629,8 @@ status_count(struct acct_stats *s, enum acct_table tab, const struct acct_record
 	char key[ACCT_NAME_MAX + 1 + STATUS_MAX];
 	const char *st;
 	size_t sl = status_token(&r->dsn_status, &st);
-	int total = tab == ACCT_TAB_DEFERRAL ? C_DF : C_B;
 	struct row *row;
+	struct row_text *x;
 
 	if (!dl || !sl)
 		return;		/* the table's index needs both */
@@ -571,20 +640,22 @@ status_count(struct acct_stats *s, enum acct_table tab, const struct acct_record
 	row = table_get(s, tab, key, dl + 1 + sl);
 	if (!row)
 		return;
+	x = txt(row);
 	/* Ties go to the record read last: it is the newer line of the file. */
-	if (!row->c[total] || r->time_logged >= row->newest) {
-		text_set(&row->diag, r->dsn_diag.p, r->dsn_diag.len, DIAG_MAX);
+	if (!x->count || r->time_logged >= row->newest) {
+		text_set(&x->diag, r->dsn_diag.p, r->dsn_diag.len, DIAG_MAX);
 		if (tab == ACCT_TAB_REJECTION) {
 			const char *cat = r->bounce_cat.len ? r->bounce_cat.p : "other";
 			size_t cl = r->bounce_cat.len ? cap_name(r->bounce_cat.len) : 5;
 
 			/* Mostly the same category again: no copy then. */
-			if (!row->cat || strlen(row->cat) != cl || memcmp(row->cat, cat, cl) != 0)
-				text_set(&row->cat, cat, cl, ACCT_NAME_MAX);
+			if (!x->cat || strlen(x->cat) != cl || memcmp(x->cat, cat, cl) != 0)
+				text_set(&x->cat, cat, cl, ACCT_NAME_MAX);
 		}
 	}
+	x->count++;
 	/* Remote bounces count in a rejection row's window too: it is the row's only window. */
-	row_count(s, row, total, tab == ACCT_TAB_DEFERRAL ? STATS_DEFERRED : STATS_BOUNCED, false,
+	row_window(s, row, tab == ACCT_TAB_DEFERRAL ? STATS_DEFERRED : STATS_BOUNCED, false,
 	    r->time_logged, -1);
 }
 
@@ -659,10 +730,10 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 	route = own && !s->tab[ACCT_TAB_ROUTE].n ? NULL :
 	    table_find(&s->tab[ACCT_TAB_ROUTE], key, dl + 1 + vl, base_fnv1a(key, dl + 1 + vl));
 	if (!ql) {
-		if (route && route->diag) {
+		if (route && txt(route)->diag) {
 			route->touched = s->now;
-			ql = strlen(route->diag);
-			memcpy(out, route->diag, ql + 1);
+			ql = strlen(txt(route)->diag);
+			memcpy(out, txt(route)->diag, ql + 1);
 			return ql;
 		}
 		/* out holds DOMAIN_IDN_MAX bytes, as every queue key does. */
@@ -675,9 +746,9 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 	}
 	if (own) {
 		/* Back on its own queue: a route learnt before no longer holds. */
-		if (route && route->diag) {
-			free(route->diag);
-			route->diag = NULL;
+		if (route && txt(route)->diag) {
+			free(txt(route)->diag);
+			txt(route)->diag = NULL;
 		}
 		return ql;
 	}
@@ -686,8 +757,8 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
 	if (route) {
 		route->touched = s->now;
 		/* Mostly the same queue again: no copy then. */
-		if (!route->diag || strcmp(route->diag, out) != 0)
-			text_set(&route->diag, out, ql, DOMAIN_IDN_MAX);
+		if (!txt(route)->diag || strcmp(txt(route)->diag, out) != 0)
+			text_set(&txt(route)->diag, out, ql, DOMAIN_IDN_MAX);
 	}
 	return ql;
 }
@@ -709,12 +780,12 @@ disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k
 
 	acct_pending_keys(r, &deferred, &delivered);
 	for (i = 0; i < 3; i++)
-		ref.row[i] = rows[i] ? rows[i]->id : ACCT_PENDING_NONE;
+		ref.row[i] = rows[i] ? cnt(rows[i])->id : ACCT_PENDING_NONE;
 	if (k == K_T) {
 		if (acct_pending_add(s->deferred, deferred, r->time_logged, &ref) == 1)
 			for (i = 0; i < 3; i++)
 				if (rows[i])
-					rows[i]->pending++;
+					cnt(rows[i])->pending++;
 		return;
 	}
 	if (k == K_RB) {
@@ -724,12 +795,12 @@ disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k
 			struct row *row = row_by_id(s, ref_table[i], it.ref.row[i]);
 
 			if (row) {
-				row->followed--;
-				row->c[C_RBD]++;
+				cnt(row)->followed--;
+				cnt(row)->c[C_RBD]++;
 				row->touched = s->now;
 			}
 		}
-		s->all->c[C_RBD]++;
+		cnt(s->all)->c[C_RBD]++;
 		return;
 	}
 	if (acct_pending_take(s->deferred, deferred, &it) == 0) {
@@ -739,24 +810,26 @@ disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k
 		for (i = 0; i < 4; i++) {
 			/* The instance's row (i == 3) counts every resolution too. */
 			struct row *row = i < 3 ? row_by_id(s, ref_table[i], it.ref.row[i]) : s->all;
+			struct row_counts *c;
 
 			if (!row)
 				continue;
+			c = cnt(row);
 			if (i < 3)
-				row->pending--;
-			row->c[k == K_D ? C_DD : C_DB]++;
+				c->pending--;
+			c->c[k == K_D ? C_DD : C_DB]++;
 			row->touched = s->now;
-			if (fresh && !row->res)
-				row->res = calloc(1, sizeof(*row->res));
-			if (fresh && row->res)
-				stats_window_add(row->res, r->time_logged, s->now, k == K_D ?
+			if (fresh && !c->res)
+				c->res = calloc(1, sizeof(*c->res));
+			if (fresh && c->res)
+				stats_window_add(c->res, r->time_logged, s->now, k == K_D ?
 				    STATS_DELIVERED : STATS_BOUNCED, took);
 		}
 	}
 	if (k == K_D && acct_pending_add(s->delivered, delivered, r->time_logged, &ref) == 1)
 		for (i = 0; i < 3; i++)
 			if (rows[i])
-				rows[i]->followed++;
+				cnt(rows[i])->followed++;
 }
 
 void
@@ -977,10 +1050,10 @@ resolved_window(const struct row *r, int64_t now, unsigned window, struct acct_w
 {
 	struct stats_window_sum w;
 
-	out->pending = r->pending;
-	if (!r->res)
+	out->pending = cnt_ro(r)->pending;
+	if (!cnt_ro(r)->res)
 		return;
-	stats_window_sum(r->res, now, window, &w, hist);
+	stats_window_sum(cnt_ro(r)->res, now, window, &w, hist);
 	out->resolved_delivered = w.c[STATS_DELIVERED];
 	out->resolved_bounced = w.c[STATS_BOUNCED];
 }
@@ -988,18 +1061,19 @@ resolved_window(const struct row *r, int64_t now, unsigned window, struct acct_w
 static void
 entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e, int64_t now)
 {
+	const struct row_counts *c = cnt_ro(r);
 	struct stats_window_sum w;
 	struct acct_window aw;
 	uint32_t p[4];
 
-	e->delivered = r->c[C_D];
-	e->bounced = r->c[C_B];
-	e->hard_bounced = r->c[C_HB];
-	e->soft_bounced = r->c[C_SB];
-	e->deferred = r->c[C_DF];
-	e->remote_bounced = r->c[C_RB];
-	e->complaints = r->c[C_CP];
-	e->latency_count = r->lat_count;
+	e->delivered = c->c[C_D];
+	e->bounced = c->c[C_B];
+	e->hard_bounced = c->c[C_HB];
+	e->soft_bounced = c->c[C_SB];
+	e->deferred = c->c[C_DF];
+	e->remote_bounced = c->c[C_RB];
+	e->complaints = c->c[C_CP];
+	e->latency_count = c->lat_count;
 	stats_hist_clear(s->hist);
 	stats_window_sum(&r->win, now, s->c.window, &w, s->hist);
 	e->win_delivered = base_sat32(w.c[STATS_DELIVERED]);
@@ -1018,13 +1092,13 @@ entity_fill(struct acct_stats *s, const struct row *r, struct acct_entity_row *e
 	e->p99 = p[3];
 	e->max = stats_hist_max(s->hist);
 
-	e->deferred_delivered = r->c[C_DD];
-	e->deferred_bounced = r->c[C_DB];
-	e->deferred_given_up = r->c[C_GU];
-	e->delivered_remote_bounced = r->c[C_RBD];
+	e->deferred_delivered = c->c[C_DD];
+	e->deferred_bounced = c->c[C_DB];
+	e->deferred_given_up = c->c[C_GU];
+	e->delivered_remote_bounced = c->c[C_RBD];
 	stats_hist_clear(s->hist);
 	resolved_window(r, now, s->c.window, &aw, s->hist);
-	e->pending = r->pending;
+	e->pending = c->pending;
 	e->win_resolved = base_sat32(aw.resolved_delivered + aw.resolved_bounced);
 	e->resolved_delivered_share = acct_window_resolved_delivered_share(&aw);
 	stats_hist_percentiles(s->hist, pcts, 4, p);
@@ -1104,12 +1178,12 @@ view_jobs_bounces(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, 
 		if (!r)
 			continue;
 		v->jobs[k].name = OFF(str_add(sb, r->key, r->key_len));
-		v->jobs[k].delivered = r->c[C_D];
-		v->jobs[k].bounced = r->c[C_B];
-		v->jobs[k].hard_bounced = r->c[C_HB];
-		v->jobs[k].soft_bounced = r->c[C_SB];
-		v->jobs[k].deferred = r->c[C_DF];
-		v->jobs[k].complaints = r->c[C_CP];
+		v->jobs[k].delivered = cnt_ro(r)->c[C_D];
+		v->jobs[k].bounced = cnt_ro(r)->c[C_B];
+		v->jobs[k].hard_bounced = cnt_ro(r)->c[C_HB];
+		v->jobs[k].soft_bounced = cnt_ro(r)->c[C_SB];
+		v->jobs[k].deferred = cnt_ro(r)->c[C_DF];
+		v->jobs[k].complaints = cnt_ro(r)->c[C_CP];
 		k++;
 	}
 	v->n_jobs = k;
@@ -1123,7 +1197,7 @@ view_jobs_bounces(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, 
 		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
 		v->bounces[k].category = OFF(str_add(sb, r->key, r->key_len));
 		v->bounces[k].hard = is_hard(s, r->key, r->key_len);
-		v->bounces[k].count = r->c[C_B];
+		v->bounces[k].count = cnt_ro(r)->c[C_B];
 		v->bounces[k].win_count = base_sat32(w.c[STATS_BOUNCED]);
 		k++;
 	}
@@ -1139,6 +1213,7 @@ view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int
 	for (i = 0, k = 0; v->deferrals && i < t->cap; i++) {
 		const struct row *r = t->slot[i].r;
 		struct acct_deferral_row *d = &v->deferrals[k];
+		const struct row_text *x;
 		struct stats_window_sum w;
 		size_t dl;
 
@@ -1148,8 +1223,9 @@ view_deferrals(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, int
 		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
 		d->domain = OFF(str_intern(sb, r->key, dl));
 		d->status = OFF(str_intern(sb, r->key + dl + 1, r->key_len - dl - 1));
-		d->last_diag = OFF(str_intern(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
-		d->count = r->c[C_DF];
+		x = txt_ro(r);
+		d->last_diag = OFF(str_intern(sb, x->diag ? x->diag : "", x->diag ? strlen(x->diag) : 0));
+		d->count = x->count;
 		d->win_count = base_sat32(w.c[STATS_DEFERRED]);
 		d->last_seen = r->newest;
 		k++;
@@ -1166,12 +1242,15 @@ view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, in
 	for (i = 0, k = 0; v->rejections && i < t->cap; i++) {
 		const struct row *r = t->slot[i].r;
 		struct acct_rejection_row *j = &v->rejections[k];
-		const char *cat = r && r->cat ? r->cat : "other";
+		const struct row_text *x;
+		const char *cat;
 		struct stats_window_sum w;
 		size_t dl;
 
 		if (!r)
 			continue;
+		x = txt_ro(r);
+		cat = x->cat ? x->cat : "other";
 		dl = strlen(r->key);
 		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
 		j->domain = OFF(str_intern(sb, r->key, dl));
@@ -1179,8 +1258,8 @@ view_rejections(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, in
 		j->category = OFF(str_intern(sb, cat, strlen(cat)));
 		j->hard = is_hard(s, cat, strlen(cat));
 		/* The diagnostic mostly names the recipient: rarely the same twice, not interned. */
-		j->last_diag = OFF(str_add(sb, r->diag ? r->diag : "", r->diag ? strlen(r->diag) : 0));
-		j->count = r->c[C_B];
+		j->last_diag = OFF(str_add(sb, x->diag ? x->diag : "", x->diag ? strlen(x->diag) : 0));
+		j->count = x->count;
 		j->win_count = base_sat32(w.c[STATS_BOUNCED]);
 		j->last_seen = r->newest;
 		k++;
@@ -1202,7 +1281,7 @@ view_complaints(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, in
 			continue;
 		stats_window_sum(&r->win, now, s->c.window, &w, NULL);
 		v->complaints[k].type = OFF(str_add(sb, r->key, r->key_len));
-		v->complaints[k].count = r->c[C_CP];
+		v->complaints[k].count = cnt_ro(r)->c[C_CP];
 		v->complaints[k].win_count = base_sat32(w.c[STATS_COMPLAINED]);
 		k++;
 	}
@@ -1271,13 +1350,13 @@ stats_expire(struct acct_stats *s, int64_t now)
 			if (!r)
 				continue;
 			window_expire(&r->win, now, s->c.horizon);
-			if (r->res)
-				window_expire(r->res, now, s->c.horizon);
+			if (!t->text && cnt(r)->res)
+				window_expire(cnt(r)->res, now, s->c.horizon);
 		}
 	}
 	window_expire(&s->all->win, now, s->c.horizon);
-	if (s->all->res)
-		window_expire(s->all->res, now, s->c.horizon);
+	if (cnt(s->all)->res)
+		window_expire(cnt(s->all)->res, now, s->c.horizon);
 }
 
 struct acct_view *

@@ -323,14 +323,24 @@ main(int argc, char **argv)
 		return stats_only(atol(argv[2]), atol(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "--pending") == 0 && atol(argv[2]) >= 0)
 		return pending_only(atol(argv[2]));
+	/*
+	 * --max-pending N: pmtaMaxPending (default 1000000); 1 shows what
+	 * following recipients to their final disposition costs the ingest.
+	 */
+	if (argc >= 4 && strcmp(argv[1], "--max-pending") == 0 && atol(argv[2]) > 0) {
+		sc.max_pending = (size_t)atol(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc == 3 && strcmp(argv[1], "--memory") == 0) {
 		argv++;
 		argc--;
 		memory = true;
 	}
 	if (argc != 2 || stat(argv[1], &sb) < 0) {
-		fprintf(stderr, "usage: bench_acct FILE | bench_acct --make FILE N [DOMAINS] | "
-		    "bench_acct --stats N DOMAINS | bench_acct --pending N | bench_acct --memory FILE\n");
+		fprintf(stderr, "usage: bench_acct [--max-pending N] [--memory] FILE | "
+		    "bench_acct --make FILE N [DOMAINS] | bench_acct --stats N DOMAINS | "
+		    "bench_acct --pending N\n");
 		return 2;
 	}
 	/* The tailer takes a glob; a plain path is a glob matching itself. */

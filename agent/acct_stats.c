@@ -1513,3 +1513,41 @@ acct_stats_names(const struct acct_stats *s, enum acct_scope scope, const char *
 			names[n++] = t->slot[i].r->key;
 	return n;
 }
+
+/*
+ * Allocated sizes, as requested of malloc (its own overhead, 8 to 16
+ * bytes a block, is not counted): the rows, their texts and windows.
+ */
+void
+acct_stats_memory(const struct acct_stats *s, struct acct_memory *out)
+{
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ACCT_TABLES; i++) {
+		const struct table *t = &s->tab[i];
+		size_t ext = t->text ? sizeof(struct row_text) : sizeof(struct row_counts);
+
+		out->rows[i] = t->n;
+		out->slot_bytes[i] = t->cap * sizeof(*t->slot) + t->cap_id * sizeof(*t->by_id) +
+		    t->cap_free * sizeof(*t->free_id);
+		for (j = 0; j < t->cap; j++) {
+			const struct row *r = t->slot[j].r;
+
+			if (!r)
+				continue;
+			out->row_bytes[i] += ext + offsetof(struct row, key) + r->key_len + 1;
+			out->window_bytes[i] += stats_window_bytes(&r->win);
+			if (t->text) {
+				const struct row_text *x = txt_ro(r);
+
+				out->row_bytes[i] += (x->diag ? strlen(x->diag) + 1 : 0) +
+				    (x->cat ? strlen(x->cat) + 1 : 0);
+			} else if (cnt_ro(r)->res) {
+				out->window_bytes[i] += sizeof(struct stats_window) +
+				    stats_window_bytes(cnt_ro(r)->res);
+			}
+		}
+	}
+	out->followed_bytes = acct_pending_bytes(s->deferred) + acct_pending_bytes(s->delivered);
+}

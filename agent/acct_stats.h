@@ -236,6 +236,17 @@ void acct_view_drop_rows(struct acct_view *v);
 /* The same for one table's rows (n 0 after), as soon as they are copied. */
 void acct_view_drop(struct acct_view *v, enum acct_table which);
 
+/* Heap bytes the statistics hold, by table and kind: for the memory figures of benchmarks. */
+struct acct_memory {
+	size_t rows[ACCT_TABLES];	/* row counts */
+	size_t row_bytes[ACCT_TABLES];	/* the rows themselves, keys and texts included */
+	size_t window_bytes[ACCT_TABLES];	/* their windows' slices and bins */
+	size_t slot_bytes[ACCT_TABLES];	/* hash slots and id arrays */
+	size_t followed_bytes;	/* the deferred and delivered recipients followed */
+};
+
+void acct_stats_memory(const struct acct_stats *s, struct acct_memory *out);
+
 /*
  * Counts and latency p95 over the last `window` seconds (capped at the
  * horizon) of the instance (name ignored), one domain (its key,

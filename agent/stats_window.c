@@ -543,6 +543,20 @@ stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 	}
 }
 
+size_t
+stats_window_bytes(const struct stats_window *w)
+{
+	size_t n = w->cap + (size_t)w->cap_open * sizeof(*w->open) +
+	    (size_t)w->spare.cap * sizeof(*w->spare.bin);
+	uint32_t i;
+
+	for (i = 0; i < w->n_open; i++)
+		n += (size_t)w->open[i].lat.cap * sizeof(*w->open[i].lat.bin);
+	if (w->late)
+		n += STATS_LATE_MAX * sizeof(*w->late);
+	return n;
+}
+
 void
 stats_window_free(struct stats_window *w)
 {

@@ -15,6 +15,7 @@
 #define PMTA_STATS_WINDOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stats_hist.h"
@@ -109,6 +110,9 @@ struct stats_window_sum {
  */
 void stats_window_sum(const struct stats_window *w, int64_t now, unsigned window,
 		      struct stats_window_sum *out, struct stats_hist *hist);
+
+/* Heap bytes the window holds (capacities, not what is in use): for memory figures. */
+size_t stats_window_bytes(const struct stats_window *w);
 
 void stats_window_free(struct stats_window *w);
 

@@ -1106,6 +1106,48 @@ acct_stats_table_full_logged_once_a_minute_per_table(void **state)
 	acct_stats_free(s);
 }
 
+/*
+ * acct_stats_memory() counts what each table holds: a deferral row carries
+ * its texts but no counters, so it is smaller than its domain's row even
+ * with a longer key and a diagnostic; dropped rows give their bytes back.
+ */
+static void
+acct_stats_memory_by_table(void **state)
+{
+	static const char diag[] = "451 4.2.1 try again later";
+	struct acct_stats *s = stats_at(NULL, NOW);
+	struct rec t = { "t", NOW, 0, "a@ex.com", NULL, "4.2.1", diag, "v1", "j1", NULL };
+	struct acct_memory m;
+	struct acct_view *v;
+
+	(void)state;
+	acct_stats_memory(s, &m);
+	assert_int_equal(m.rows[ACCT_TAB_DOMAIN], 0);
+	assert_int_equal(m.row_bytes[ACCT_TAB_DOMAIN], 0);
+	assert_int_equal(m.followed_bytes, 0);
+	add(s, &t);
+	acct_stats_memory(s, &m);
+	assert_int_equal(m.rows[ACCT_TAB_DOMAIN], 1);
+	assert_int_equal(m.rows[ACCT_TAB_VMTA], 1);
+	assert_int_equal(m.rows[ACCT_TAB_JOB], 1);
+	assert_int_equal(m.rows[ACCT_TAB_DEFERRAL], 1);
+	assert_int_equal(m.rows[ACCT_TAB_REJECTION], 0);
+	assert_true(m.row_bytes[ACCT_TAB_DEFERRAL] >= sizeof("ex.com") + sizeof("4.2.1") + sizeof(diag));
+	assert_true(m.row_bytes[ACCT_TAB_DEFERRAL] < m.row_bytes[ACCT_TAB_DOMAIN]);
+	assert_true(m.window_bytes[ACCT_TAB_DOMAIN] > 0);	/* one open slice */
+	assert_true(m.slot_bytes[ACCT_TAB_DOMAIN] > 0);
+	assert_true(m.followed_bytes > 0);	/* the deferred recipient */
+	/* A week on, the recipient is given up (5 days) and every row, idle, goes. */
+	v = acct_stats_view(s, NOW + 7 * 86400);
+	acct_view_free(v);
+	acct_stats_memory(s, &m);
+	assert_int_equal(m.rows[ACCT_TAB_DOMAIN], 0);
+	assert_int_equal(m.row_bytes[ACCT_TAB_DOMAIN], 0);
+	assert_int_equal(m.row_bytes[ACCT_TAB_DEFERRAL], 0);
+	assert_int_equal(m.window_bytes[ACCT_TAB_DOMAIN], 0);
+	acct_stats_free(s);
+}
+
 /* Rows without a record for idle_drop seconds go at the next view, counted; others stay. */
 static void
 acct_stats_idle_rows_dropped_after_a_day(void **state)
@@ -1374,6 +1416,7 @@ main(void)
 		cmocka_unit_test(acct_stats_rates_in_basis_points_zero_when_no_denominator),
 		cmocka_unit_test(acct_stats_max_rows_refuses_new_keys_and_counts_them),
 		cmocka_unit_test(acct_stats_table_full_logged_once_a_minute_per_table),
+		cmocka_unit_test(acct_stats_memory_by_table),
 		cmocka_unit_test(acct_stats_idle_rows_dropped_after_a_day),
 		cmocka_unit_test(acct_stats_window_query_up_to_an_hour),
 		cmocka_unit_test(acct_stats_view_is_self_contained),

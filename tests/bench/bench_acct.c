@@ -259,6 +259,35 @@ snapshot_of(struct acct_stats *st, struct pmta_result *api)
 }
 
 /* Where the agent's memory goes with the records of FILE: the figures issue 15 weighs. */
+/* Where the statistics' heap is, by table, as acct_stats_memory() counts it. */
+static void
+memory_by_table(const struct acct_stats *st, double heap)
+{
+	static const char *const what[ACCT_TABLES] = {
+		[ACCT_TAB_DOMAIN] = "domain", [ACCT_TAB_VMTA] = "VirtualMTA", [ACCT_TAB_JOB] = "job",
+		[ACCT_TAB_BOUNCE] = "bounce", [ACCT_TAB_DEFERRAL] = "deferral",
+		[ACCT_TAB_REJECTION] = "rejection", [ACCT_TAB_COMPLAINT] = "complaint",
+		[ACCT_TAB_QUEUE] = "queue", [ACCT_TAB_ROUTE] = "route",
+	};
+	struct acct_memory m;
+	double sum = 0, mb = 1048576.0;
+	int i;
+
+	acct_stats_memory(st, &m);
+	for (i = 0; i < ACCT_TABLES; i++) {
+		if (!m.rows[i])
+			continue;
+		printf("    %s table: %zu rows; rows %.1f MB, windows %.1f MB, slots and ids %.1f MB\n",
+		    what[i], m.rows[i], m.row_bytes[i] / mb, m.window_bytes[i] / mb,
+		    m.slot_bytes[i] / mb);
+		sum += (double)(m.row_bytes[i] + m.window_bytes[i] + m.slot_bytes[i]);
+	}
+	printf("    followed recipients (final disposition): %.1f MB\n", m.followed_bytes / mb);
+	sum += (double)m.followed_bytes;
+	printf("    the rest (malloc's own overhead, domain cache, free chunks): %.1f MB\n",
+	    heap - sum / mb);
+}
+
 static int
 memory_only(struct acct_stats *st, struct acct_reader *rd)
 {
@@ -289,6 +318,7 @@ memory_only(struct acct_stats *st, struct acct_reader *rd)
 	stats = heap_mb();
 	printf("  statistics after that view (old slices dropped, idle windows packed): %.0f MB\n",
 	    stats - base);
+	memory_by_table(st, stats - base);
 	a = snapshot_of(st, api);
 	printf("  one snapshot as published (its rows, columns, index and strings): %.0f MB\n",
 	    heap_mb() - stats);

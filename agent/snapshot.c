@@ -299,6 +299,7 @@ snap_table_alloc(struct snap_table *t, size_t n, size_t width)
 	for (i = 0; i < n; i++)
 		t->row[i].col = t->cols + i * width;
 	t->width = width;
+	t->cap = n;
 	return 0;
 }
 
@@ -312,7 +313,7 @@ snap_table_free(struct snap_table *t)
 	t->row = NULL;
 	t->cols = NULL;
 	t->cells = NULL;
-	t->n = t->width = t->stride = 0;
+	t->n = t->width = t->stride = t->cap = 0;
 }
 
 int
@@ -353,6 +354,9 @@ snap_table_pack(struct snap_table *t)
 		}
 		t->row[i].col = NULL;
 	}
+	/* The room past n pointed into the freed block too: no row keeps a stale pointer. */
+	for (; i < t->cap; i++)
+		t->row[i].col = NULL;
 	free(t->cols);
 	t->cols = NULL;
 	t->cells = cells;

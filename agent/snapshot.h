@@ -61,6 +61,7 @@ struct snap_table {
 	uint16_t off[SNAP_WIDTH_MAX];
 	uint8_t size[SNAP_WIDTH_MAX];
 	size_t n, width;
+	size_t cap;		/* rows allocated: n and the room left for the API's rows */
 	struct mib_rows idx;	/* over row[], in walk order */
 };
 

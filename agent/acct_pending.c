@@ -328,6 +328,13 @@ acct_pending_add(struct acct_pending *p, uint64_t key, int64_t since,
 	return 1;
 }
 
+void
+acct_pending_prefetch(const struct acct_pending *p, uint64_t key)
+{
+	if (p->icap)
+		__builtin_prefetch(&p->idx[home_of(p, key_fix(key))]);
+}
+
 int
 acct_pending_take(struct acct_pending *p, uint64_t key, struct acct_pending_item *out)
 {

@@ -74,6 +74,13 @@ void acct_pending_keys(const struct acct_record *r, uint64_t *deferred, uint64_t
 int acct_pending_add(struct acct_pending *p, uint64_t key, int64_t since,
 		     const struct acct_pending_ref *ref);
 
+/*
+ * Asks for the cache line of key's index slot, so that a take or add a
+ * little later does not wait for it: the index is tens of MB read at
+ * random, and most lookups are a miss there.
+ */
+void acct_pending_prefetch(const struct acct_pending *p, uint64_t key);
+
 /* Stops following key: 0 and *out filled when it was followed, -1 when not. */
 int acct_pending_take(struct acct_pending *p, uint64_t key, struct acct_pending_item *out);
 

@@ -771,14 +771,12 @@ queue_key(struct acct_stats *s, const struct acct_record *r, enum kind k, const 
  */
 static void
 disposition_count(struct acct_stats *s, const struct acct_record *r, enum kind k,
-		  struct row *const rows[3])
+		  struct row *const rows[3], uint64_t deferred, uint64_t delivered)
 {
 	struct acct_pending_ref ref;
 	struct acct_pending_item it;
-	uint64_t deferred, delivered;
 	size_t i;
 
-	acct_pending_keys(r, &deferred, &delivered);
 	for (i = 0; i < 3; i++)
 		ref.row[i] = rows[i] ? cnt(rows[i])->id : ACCT_PENDING_NONE;
 	if (k == K_T) {
@@ -848,6 +846,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 	int64_t lat = -1;
 	const char *at;
 	uint32_t hd = 0, hv = 0, hq = 0;
+	uint64_t deferred = 0, delivered = 0;
 
 	if (k == K_NONE)
 		return;
@@ -868,6 +867,14 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 	if (k == K_D && r->time_queued)
 		lat = r->time_logged > r->time_queued ? r->time_logged - r->time_queued : 0;
 
+	if (k != K_F) {
+		/* The followed recipients' index slots, asked for before the rows' work. */
+		acct_pending_keys(r, &deferred, &delivered);
+		if (k != K_RB)
+			acct_pending_prefetch(s->deferred, deferred);
+		if (k == K_RB || k == K_D)
+			acct_pending_prefetch(s->delivered, delivered);
+	}
 	if (dl)
 		hd = table_prefetch(s, ACCT_TAB_DOMAIN, dom, dl);
 	if (r->vmta.len)
@@ -886,7 +893,7 @@ acct_stats_add(struct acct_stats *s, const struct acct_record *r)
 	row_count(s, rows[1], k, win, hard, r->time_logged, lat);
 	row_count(s, rows[2], k, win, hard, r->time_logged, lat);
 	if (k != K_F)
-		disposition_count(s, r, k, rows);
+		disposition_count(s, r, k, rows, deferred, delivered);
 	/* Job rows have no remote-bounce column: an rb record adds nothing there. */
 	if (r->job_id.len && k != K_RB)
 		row_count(s, table_get(s, ACCT_TAB_JOB, r->job_id.p, cap_name(r->job_id.len)), k,

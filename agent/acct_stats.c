@@ -71,6 +71,10 @@ struct row_text {
 	char *cat;		/* rejections: bounceCat of the newest record */
 };
 
+/* struct row follows its extension in one malloc'd block: it must stay aligned. */
+_Static_assert(sizeof(struct row_counts) % _Alignof(struct row) == 0, "row_counts misaligns");
+_Static_assert(sizeof(struct row_text) % _Alignof(struct row) == 0, "row_text misaligns");
+
 /* The extension before a counted row. */
 static struct row_counts *
 cnt(struct row *r)

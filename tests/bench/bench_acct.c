@@ -258,7 +258,6 @@ snapshot_of(struct acct_stats *st, struct pmta_result *api)
 	return src.acct ? snapshot_build(&src) : NULL;
 }
 
-/* Where the agent's memory goes with the records of FILE: the figures issue 15 weighs. */
 /* Where the statistics' heap is, by table, as acct_stats_memory() counts it. */
 static void
 memory_by_table(const struct acct_stats *st, double heap)
@@ -284,10 +283,11 @@ memory_by_table(const struct acct_stats *st, double heap)
 	}
 	printf("    followed recipients (final disposition): %.1f MB\n", m.followed_bytes / mb);
 	sum += (double)m.followed_bytes;
-	printf("    the rest (malloc's own overhead, domain cache, free chunks): %.1f MB\n",
+	printf("    the rest (malloc's headers of every block, domain cache, ...): %.1f MB\n",
 	    heap - sum / mb);
 }
 
+/* Where the agent's memory goes with the records of FILE: the figures issue 15 weighs. */
 static int
 memory_only(struct acct_stats *st, struct acct_reader *rd)
 {

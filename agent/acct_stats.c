@@ -1185,16 +1185,18 @@ view_jobs_bounces(struct acct_stats *s, struct acct_view *v, struct strbuf *sb, 
 	t = &s->tab[ACCT_TAB_JOB];
 	for (i = 0, k = 0; v->jobs && i < t->cap; i++) {
 		const struct row *r = t->slot[i].r;
+		const uint64_t *c;
 
 		if (!r)
 			continue;
+		c = cnt_ro(r)->c;
 		v->jobs[k].name = OFF(str_add(sb, r->key, r->key_len));
-		v->jobs[k].delivered = cnt_ro(r)->c[C_D];
-		v->jobs[k].bounced = cnt_ro(r)->c[C_B];
-		v->jobs[k].hard_bounced = cnt_ro(r)->c[C_HB];
-		v->jobs[k].soft_bounced = cnt_ro(r)->c[C_SB];
-		v->jobs[k].deferred = cnt_ro(r)->c[C_DF];
-		v->jobs[k].complaints = cnt_ro(r)->c[C_CP];
+		v->jobs[k].delivered = c[C_D];
+		v->jobs[k].bounced = c[C_B];
+		v->jobs[k].hard_bounced = c[C_HB];
+		v->jobs[k].soft_bounced = c[C_SB];
+		v->jobs[k].deferred = c[C_DF];
+		v->jobs[k].complaints = c[C_CP];
 		k++;
 	}
 	v->n_jobs = k;
